@@ -1,0 +1,72 @@
+// The shape every stage of the chain shares (docs/architecture.md). A stage returns nothing to
+// let the request continue or a Rejection to stop it (Envoy's continue/stop contract); it may
+// return a promise when it has to wait (reading the body, Redis, a webhook) — the runner awaits
+// only then.
+
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Rejection } from '../errors.js';
+import type { McpMessage } from '../mcp/types.js';
+
+/** What a stage reports about one request when tracing is on (dry-run). */
+export interface StageReport {
+  readonly stage: string;
+  readonly outcome: 'continue' | 'reject';
+  /** One human line: `tools/call "search"`, `allowed (shared 97/100, tool:search 4/5)`. */
+  readonly summary: string;
+  /** The facts behind the summary, for `--json`. */
+  readonly facts?: Record<string, unknown>;
+}
+
+/** A stage's own contribution to its report; the runner adds `stage` and `outcome`. */
+export interface StageNote {
+  summary: string;
+  facts?: Record<string, unknown>;
+}
+
+/**
+ * Per-request state. Fields are written by exactly one stage (noted on each) and read by later
+ * ones. Created once per request by the server (or by dry-run), never copied.
+ */
+export interface RequestContext {
+  /** HTTP method as received. */
+  readonly httpMethod: string;
+  /** Path and query as received. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Client address (X-Forwarded-For's first hop when trust_proxy_headers). */
+  readonly clientIp: string;
+  /** The live request to read the body from; null in dry-run, where `body` is given. */
+  readonly req: IncomingMessage | null;
+  /** The live response; null in dry-run. */
+  readonly res: ServerResponse | null;
+  /** Set by body-limit: the exact bytes received (null when the request has no body). */
+  body: Buffer | null;
+  /** Set by mcp-parser: the parsed JSON-RPC message (null for GET/DELETE, non-JSON-RPC bodies). */
+  mcp: McpMessage | null;
+  /**
+   * Set by a stage only when `trace` is non-null: what it saw and decided. Kept null on the
+   * hot path so nothing is formatted that nobody reads.
+   */
+  note: StageNote | null;
+  /** Non-null in dry-run: the runner appends one report per stage. */
+  readonly trace: StageReport[] | null;
+  /** process.hrtime.bigint() when the request arrived, for the request log. */
+  readonly startNs: bigint;
+}
+
+export type StageResult = void | Rejection;
+
+export interface Middleware {
+  /** Stable name, used in logs, `validate` and dry-run (`rate-limit`, `webhook policy`). */
+  readonly name: string;
+  handle(ctx: RequestContext): StageResult | Promise<StageResult>;
+  /** Release what the stage holds (connections, timers). */
+  close?(): Promise<void>;
+}
+
+/** The end of the chain: forwards the request (proxy) or records it (dry-run). */
+export interface Terminal {
+  readonly name: string;
+  forward(ctx: RequestContext): void | Promise<void>;
+  close?(): Promise<void>;
+}

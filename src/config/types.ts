@@ -1,0 +1,163 @@
+// Two shapes of the config: `RunConfigFile` is the JSON as written (field names of ToolHive's
+// RunConfig, checked against schemas/runconfig.schema.json by test/unit/config/schema-types.test.ts),
+// and `ProxyConfig` is what the rest of the program uses: defaults applied, durations parsed,
+// secrets resolved, deep-frozen. Nothing downstream of the loader reads RunConfigFile.
+
+export type Transport = 'streamable-http' | 'sse' | 'stdio';
+export type ProxyMode = 'streamable-http' | 'sse';
+export type FailurePolicy = 'fail' | 'ignore';
+
+export interface BucketFile {
+  maxTokens: number;
+  refillPeriod: string;
+}
+
+export interface ToolLimitFile {
+  name: string;
+  shared?: BucketFile;
+  perUser?: BucketFile;
+}
+
+export interface RateLimitConfigFile {
+  shared?: BucketFile;
+  perUser?: BucketFile;
+  tools?: ToolLimitFile[];
+}
+
+export interface SessionRedisFile {
+  address: string;
+  db?: number;
+  key_prefix?: string;
+}
+
+export interface WebhookTlsFile {
+  ca_bundle_path?: string;
+  client_cert_path?: string;
+  client_key_path?: string;
+  insecure_skip_verify?: boolean;
+}
+
+export interface WebhookFile {
+  name: string;
+  url: string;
+  /** Go duration string, or integer nanoseconds. */
+  timeout?: string | number;
+  failure_policy: FailurePolicy;
+  tls_config?: WebhookTlsFile;
+  /** Absolute file path (its contents are the secret) or `env:NAME`. */
+  hmac_secret_ref?: string;
+}
+
+export interface RunConfigFile {
+  schema_version?: string;
+  name: string;
+  transport?: Transport;
+  host?: string;
+  port?: number;
+  target_host?: string;
+  target_port?: number;
+  remote_url?: string;
+  command?: string;
+  cmd_args?: string[];
+  env_vars?: Record<string, string>;
+  proxy_mode?: ProxyMode;
+  trust_proxy_headers?: boolean;
+  allowed_origins?: string[];
+  allowed_hosts?: string[];
+  rate_limit_namespace?: string;
+  rate_limit_config?: RateLimitConfigFile;
+  scaling_config?: { session_redis?: SessionRedisFile };
+  validating_webhooks?: WebhookFile[];
+  /** thv-proxy extension: request body limit in bytes (default 8 MiB). */
+  max_body_bytes?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalised config
+
+export interface Bucket {
+  readonly maxTokens: number;
+  readonly refillPeriodMs: number;
+}
+
+export interface ToolLimit {
+  readonly name: string;
+  readonly shared: Bucket | null;
+  readonly perUser: Bucket | null;
+}
+
+export interface RateLimitConfig {
+  /** `rate_limit_namespace`, default "default". */
+  readonly namespace: string;
+  readonly shared: Bucket | null;
+  readonly perUser: Bucket | null;
+  /** Tools with their own buckets, keyed by tool name. */
+  readonly tools: ReadonlyMap<string, ToolLimit>;
+}
+
+export interface RedisConfig {
+  /** As written in the config: "host:port". */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  readonly db: number;
+  readonly keyPrefix: string;
+  /** From THV_SESSION_REDIS_PASSWORD; never logged. */
+  readonly password: string | undefined;
+}
+
+export interface WebhookTls {
+  readonly caBundlePath: string | undefined;
+  readonly clientCertPath: string | undefined;
+  readonly clientKeyPath: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
+
+export interface WebhookConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly failurePolicy: FailurePolicy;
+  readonly tls: WebhookTls;
+  /** Resolved at load time from hmac_secret_ref; null when unsigned. Never logged. */
+  readonly hmacSecret: Buffer | null;
+}
+
+export type UpstreamConfig =
+  | { readonly kind: 'http'; readonly transport: 'streamable-http' | 'sse'; /** e.g. http://127.0.0.1:9000 */ readonly origin: string; /** path prefix of remote_url, "" when none */ readonly basePath: string }
+  | {
+      readonly kind: 'stdio';
+      readonly command: string;
+      readonly args: readonly string[];
+      readonly env: Readonly<Record<string, string>>;
+      readonly proxyMode: ProxyMode;
+    };
+
+export type StoreKind = 'redis' | 'memory';
+
+export interface ProxyConfig {
+  /** Path of the file it was loaded from (for messages). */
+  readonly source: string;
+  readonly name: string;
+  readonly transport: Transport;
+  readonly host: string;
+  readonly port: number;
+  readonly upstream: UpstreamConfig;
+  readonly trustProxyHeaders: boolean;
+  readonly allowedOrigins: readonly string[];
+  readonly allowedHosts: readonly string[];
+  readonly maxBodyBytes: number;
+  /** null when rate_limit_config is absent. */
+  readonly rateLimit: RateLimitConfig | null;
+  /** Which token-bucket store backs rate limiting (`--store`). */
+  readonly store: StoreKind;
+  /** null unless rate limiting uses Redis. */
+  readonly redis: RedisConfig | null;
+  readonly webhooks: readonly WebhookConfig[];
+}
+
+/** A problem found while loading: JSON pointer of the field (or "" for the whole file) + message. */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}

@@ -1,0 +1,136 @@
+// Every error the proxy writes to a client, and every fault the CLI turns into an exit code,
+// is defined here and nowhere else (SPEC §7 and §1). Callers branch on `kind`/`code`, never on
+// message text.
+
+import type { ServerResponse } from 'node:http';
+
+/** A JSON-RPC id as the client sent it: string, number, or absent (notification / unparsed). */
+export type JsonRpcId = string | number | null | undefined;
+
+/**
+ * The kinds of rejection the proxy can answer with — one per row of SPEC §7 (plus internal).
+ * Status, JSON-RPC code and message are fixed per kind so they cannot drift between callers.
+ */
+export const REJECTIONS = {
+  BODY_TOO_LARGE: { status: 413, code: -32600, message: 'Request body too large' },
+  HOST_NOT_ALLOWED: { status: 403, code: -32600, message: 'Host or Origin not allowed' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: -32600, message: 'Unsupported media type: expected application/json without content encoding' },
+  PARSE_ERROR: { status: 400, code: -32700, message: 'Parse error' },
+  BATCH_NOT_SUPPORTED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batching is not supported' },
+  INVALID_REQUEST: { status: 400, code: -32600, message: 'Invalid Request' },
+  RATE_LIMITED: { status: 429, code: -32029, message: 'Rate limit exceeded' },
+  WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by policy' },
+  UPSTREAM_UNREACHABLE: { status: 502, code: -32603, message: 'Upstream MCP server unreachable' },
+  UPSTREAM_TIMEOUT: { status: 504, code: -32603, message: 'Upstream MCP server did not answer in time' },
+  NOT_FOUND: { status: 404, code: -32600, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, code: -32600, message: 'Method not allowed' },
+  INTERNAL: { status: 500, code: -32603, message: 'Internal proxy error' },
+} as const;
+
+export type RejectionKind = keyof typeof REJECTIONS;
+
+/**
+ * A decision to stop a request and answer it. Deliberately not an Error: a 429 flood must not
+ * capture thousands of stack traces.
+ */
+export class Rejection {
+  readonly kind: RejectionKind;
+  readonly status: number;
+  readonly code: number;
+  readonly message: string;
+  /** JSON-RPC id of the request, when one was parsed. */
+  readonly id: JsonRpcId;
+  /** Extra HTTP headers (e.g. Retry-After). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** JSON-RPC `error.data`, when the row of SPEC §7 defines one. */
+  readonly data: unknown;
+  /** Why, for logs and dry-run only — never sent to the client. */
+  readonly reason: string | undefined;
+
+  constructor(
+    kind: RejectionKind,
+    id: JsonRpcId,
+    opts?: { headers?: Record<string, string>; data?: unknown; reason?: string },
+  ) {
+    const def = REJECTIONS[kind];
+    this.kind = kind;
+    this.status = def.status;
+    this.code = def.code;
+    this.message = def.message;
+    this.id = id;
+    this.headers = opts?.headers;
+    this.data = opts?.data;
+    this.reason = opts?.reason;
+  }
+
+  /** The JSON-RPC 2.0 error body; `id` omitted when none was parsed (SPEC §7). */
+  body(): string {
+    const idPart = this.id === undefined ? '' : `"id":${JSON.stringify(this.id)},`;
+    const dataPart = this.data === undefined ? '' : `,"data":${JSON.stringify(this.data)}`;
+    return `{"jsonrpc":"2.0",${idPart}"error":{"code":${this.code},"message":${JSON.stringify(this.message)}${dataPart}}}`;
+  }
+
+  /** Every header a client receives with this rejection (Content-Length excluded). */
+  responseHeaders(): Record<string, string> {
+    return { 'content-type': 'application/json', ...this.headers };
+  }
+}
+
+/** Write a rejection as the HTTP response. Safe to call once headers were sent (then it just ends). */
+export function writeRejection(res: ServerResponse, rejection: Rejection): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = rejection.body();
+  const headers = rejection.responseHeaders();
+  headers['content-length'] = String(Buffer.byteLength(body));
+  res.writeHead(rejection.status, headers);
+  res.end(body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI faults and exit codes (SPEC §1). One code per meaning, the same for every command.
+
+export const EXIT = {
+  OK: 0,
+  CONFIG_INVALID: 1,
+  USAGE: 2,
+  DEPENDENCY_FAILED: 3,
+  DRY_RUN_REJECTED: 4,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export type ThvErrorCode =
+  | 'THV_ERR_CONFIG'
+  | 'THV_ERR_USAGE'
+  | 'THV_ERR_REDIS_UNREACHABLE'
+  | 'THV_ERR_PORT_IN_USE'
+  | 'THV_ERR_LISTEN'
+  | 'THV_ERR_UPSTREAM_START';
+
+const EXIT_BY_CODE: Record<ThvErrorCode, ExitCode> = {
+  THV_ERR_CONFIG: EXIT.CONFIG_INVALID,
+  THV_ERR_USAGE: EXIT.USAGE,
+  THV_ERR_REDIS_UNREACHABLE: EXIT.DEPENDENCY_FAILED,
+  THV_ERR_PORT_IN_USE: EXIT.DEPENDENCY_FAILED,
+  THV_ERR_LISTEN: EXIT.DEPENDENCY_FAILED,
+  THV_ERR_UPSTREAM_START: EXIT.DEPENDENCY_FAILED,
+};
+
+/** A fault the CLI reports as plain sentences on stderr and maps to an exit code. */
+export class ThvError extends Error {
+  readonly code: ThvErrorCode;
+  readonly exitCode: ExitCode;
+  /** One line per problem (config errors list every problem at once). */
+  readonly lines: readonly string[];
+
+  constructor(code: ThvErrorCode, message: string, lines?: readonly string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ThvError';
+    this.code = code;
+    this.exitCode = EXIT_BY_CODE[code];
+    this.lines = lines ?? [message];
+  }
+}
