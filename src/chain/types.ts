@@ -64,9 +64,18 @@ export interface Middleware {
   close?(): Promise<void>;
 }
 
-/** The end of the chain: forwards the request (proxy) or records it (dry-run). */
+/**
+ * The end of the chain: forwards the request (HTTP proxy, stdio bridge) or records it (dry-run).
+ * `forward` owns `ctx.res` from then on: it writes the response (or a Rejection via
+ * writeRejection) and must never throw.
+ */
 export interface Terminal {
   readonly name: string;
+  /** Start what the terminal needs (spawn the stdio child). Rejects with a ThvError (exit 3). */
+  start?(): Promise<void>;
   forward(ctx: RequestContext): void | Promise<void>;
+  /** For GET /ready: undefined when the upstream answers, else a short reason. */
+  check?(timeoutMs: number): Promise<string | undefined>;
+  /** Stop: abort streams, stop the child, close pools. */
   close?(): Promise<void>;
 }
