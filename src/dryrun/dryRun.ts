@@ -1,0 +1,105 @@
+// dry-run: one request through the real chain (the same planChain + buildChain + runChain as
+// `run`), with the proxy replaced by a recorder. No second copy of any decision lives here.
+
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+import { planChain } from '../chain/plan.js';
+import { buildChain } from '../chain/build.js';
+import { runChain } from '../chain/run.js';
+import type { RequestContext, StageReport } from '../chain/types.js';
+import type { ProxyConfig } from '../config/types.js';
+import type { TokenBucketStore } from '../ratelimit/store.js';
+import { buildHeaders } from './request.js';
+import { RecorderTerminal } from './recorder.js';
+
+export interface DryRunInput {
+  readonly config: ProxyConfig;
+  /** The request body exactly as given. */
+  readonly body: Buffer;
+  readonly headerArgs: readonly string[];
+  /** Consume tokens (the real path) instead of peeking. */
+  readonly consume: boolean;
+  readonly store: TokenBucketStore | null;
+  readonly logger: Logger;
+}
+
+export interface DryRunResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface DryRunResult {
+  readonly verdict: 'forward' | 'reject';
+  /** Name of the stage that rejected, when rejected. */
+  readonly rejectedBy?: string;
+  readonly stages: readonly StageReport[];
+  readonly response?: DryRunResponse;
+}
+
+/** The path a client of this config would POST JSON-RPC to. */
+function endpointPath(config: ProxyConfig): string {
+  const u = config.upstream;
+  const sse = u.kind === 'http' ? u.transport === 'sse' : u.proxyMode === 'sse';
+  return sse ? '/messages?sessionId=dry-run' : '/mcp';
+}
+
+export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
+  const { config } = input;
+  const plan = planChain(config);
+  const stages = buildChain(plan, {
+    logger: input.logger,
+    store: input.store,
+    rateLimitMode: input.consume ? 'consume' : 'peek',
+  });
+  const recorder = new RecorderTerminal(plan.terminal.summary);
+  const trace: StageReport[] = [];
+  const ctx: RequestContext = {
+    httpMethod: 'POST',
+    url: endpointPath(config),
+    headers: buildHeaders(input.headerArgs, config.host, config.port, input.body.length),
+    clientIp: '127.0.0.1',
+    req: null,
+    res: null,
+    body: input.body,
+    mcp: null,
+    note: null,
+    trace,
+    startNs: process.hrtime.bigint(),
+  };
+  try {
+    const outcome = await runChain(stages, ctx);
+    if (outcome.rejection) {
+      const r = outcome.rejection;
+      const body = r.body();
+      const headers = r.responseHeaders();
+      headers['content-length'] = String(Buffer.byteLength(body));
+      return {
+        verdict: 'reject',
+        ...(outcome.rejectedBy ? { rejectedBy: outcome.rejectedBy } : {}),
+        stages: trace,
+        response: { status: r.status, statusText: STATUS_CODES[r.status] ?? '', headers, body },
+      };
+    }
+    recorder.forward(ctx);
+    return { verdict: 'forward', stages: trace };
+  } finally {
+    await Promise.all(stages.map((s) => s.close?.()));
+  }
+}
+
+/** The human form: one line per stage, the verdict, and the response a client would get. */
+export function formatDryRun(result: DryRunResult): string {
+  const lines = result.stages.map((s) => `${s.stage}: ${s.summary}`);
+  if (result.verdict === 'forward') {
+    lines.push('verdict: forward');
+  } else {
+    lines.push(`verdict: reject${result.rejectedBy ? ` (by ${result.rejectedBy})` : ''}`);
+    const res = result.response!;
+    lines.push('', `HTTP/1.1 ${res.status} ${res.statusText}`);
+    for (const [name, value] of Object.entries(res.headers)) lines.push(`${name}: ${value}`);
+    lines.push('', res.body);
+  }
+  return lines.join('\n') + '\n';
+}
