@@ -1,0 +1,127 @@
+// The HTTP side of one webhook: a keep-alive undici Pool for the webhook's origin with its TLS
+// settings, built once; per call, one POST whose whole exchange (connect, headers, body) is
+// bounded by the configured timeout, and whose response body is cut off at 1 MiB while it is
+// read. A call never throws: it resolves to what happened, and decision.ts judges it.
+
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import type { WebhookConfig } from '../config/types.js';
+import { ThvError } from '../errors.js';
+
+/** Largest webhook response read (ToolHive's MaxResponseSize). */
+export const MAX_RESPONSE_BYTES = 1 << 20;
+
+export type CallFailure = 'timeout' | 'connection' | 'tls' | 'too-large';
+
+export type CallResult =
+  | { readonly ok: true; readonly status: number; readonly body: Buffer }
+  | { readonly ok: false; readonly failure: CallFailure; readonly status: number | undefined; readonly detail: string };
+
+/** Abort reasons: shared objects, so an outage does not capture a stack trace per request. */
+const TIMED_OUT = Object.freeze({ thvWebhook: 'timeout' });
+const TOO_LARGE = Object.freeze({ thvWebhook: 'too-large' });
+
+function onTimeout(controller: AbortController): void {
+  controller.abort(TIMED_OUT);
+}
+
+/** Node/OpenSSL codes of a failed TLS handshake or certificate check. */
+const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
+
+function describe(err: unknown): { code: string | undefined; message: string } {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const cause = (err as { cause?: unknown }).cause;
+    const causeMsg = cause instanceof Error && cause.message !== err.message ? ` (${cause.message})` : '';
+    return { code: typeof code === 'string' ? code : undefined, message: `${err.message}${causeMsg}` };
+  }
+  return { code: undefined, message: String(err) };
+}
+
+function readPem(webhook: WebhookConfig, field: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ThvError('THV_ERR_CONFIG', `webhook "${webhook.name}": cannot read tls_config.${field} ${path} (${why})`);
+  }
+}
+
+export class WebhookClient {
+  readonly #pool: Pool;
+  readonly #path: string;
+  readonly #timeoutMs: number;
+
+  constructor(webhook: WebhookConfig) {
+    const url = new URL(webhook.url);
+    this.#path = `${url.pathname}${url.search}`;
+    this.#timeoutMs = webhook.timeoutMs;
+    const tls = webhook.tls;
+    const ca = readPem(webhook, 'ca_bundle_path', tls.caBundlePath);
+    const cert = readPem(webhook, 'client_cert_path', tls.clientCertPath);
+    const key = readPem(webhook, 'client_key_path', tls.clientKeyPath);
+    this.#pool = new Pool(url.origin, {
+      // undici's own timers are coarse (about 1 s granularity); they back up the per-call timer.
+      headersTimeout: webhook.timeoutMs,
+      bodyTimeout: webhook.timeoutMs,
+      keepAliveTimeout: 30_000,
+      connect: {
+        timeout: webhook.timeoutMs,
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+        rejectUnauthorized: !tls.insecureSkipVerify,
+      },
+    });
+  }
+
+  /** POST `body`; resolves within the timeout (plus scheduling), never rejects. */
+  async call(body: Buffer, headers: Record<string, string>): Promise<CallResult> {
+    const controller = new AbortController();
+    const timer = setTimeout(onTimeout, this.#timeoutMs, controller);
+    let status: number | undefined;
+    try {
+      const res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body, signal: controller.signal });
+      status = res.statusCode;
+      const declared = Number(res.headers['content-length']);
+      if (declared > MAX_RESPONSE_BYTES) {
+        controller.abort(TOO_LARGE);
+        res.body.destroy();
+        return { ok: false, failure: 'too-large', status, detail: `response declares ${declared} bytes, over ${MAX_RESPONSE_BYTES}` };
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > MAX_RESPONSE_BYTES) {
+          // Stop here: aborting closes the connection instead of draining an unbounded body.
+          controller.abort(TOO_LARGE);
+          return { ok: false, failure: 'too-large', status, detail: `response passed ${MAX_RESPONSE_BYTES} bytes while reading` };
+        }
+        chunks.push(chunk);
+      }
+      return { ok: true, status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
+    } catch (err) {
+      return this.#failure(err, controller.signal, status);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #failure(err: unknown, signal: AbortSignal, status: number | undefined): CallResult {
+    if (signal.reason === TIMED_OUT) {
+      return { ok: false, failure: 'timeout', status, detail: `timeout after ${this.#timeoutMs} ms` };
+    }
+    const { code, message } = describe(err);
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      return { ok: false, failure: 'timeout', status, detail: `timeout after ${this.#timeoutMs} ms (${code})` };
+    }
+    const failure: CallFailure = code !== undefined && TLS_CODE.test(code) ? 'tls' : 'connection';
+    return { ok: false, failure, status, detail: code ? `${code}: ${message}` : message };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+}

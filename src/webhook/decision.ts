@@ -1,0 +1,56 @@
+// What a webhook's answer means (SPEC §5), apart from any I/O so it can be tested as a table:
+// 200 with a boolean `allowed` decides; 422 always denies (the webhook says "this request is
+// malformed for my policy", which no failure policy should wave through); everything else is a
+// failure of the webhook, which its failure_policy resolves.
+
+import type { CallResult } from './client.js';
+
+export type Verdict =
+  | { readonly outcome: 'allow'; readonly status: 200 }
+  | {
+      readonly outcome: 'deny';
+      readonly status: number;
+      /** The webhook's own words, for logs only: never sent to the client. */
+      readonly message: string | undefined;
+      readonly reason: string | undefined;
+    }
+  | { readonly outcome: 'error'; readonly status: number | undefined; readonly error: string };
+
+const ALLOW: Verdict = Object.freeze({ outcome: 'allow', status: 200 });
+
+/** A short, single-line preview of a response body for logs. */
+function preview(body: Buffer): string {
+  const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim();
+  return body.length > 200 ? `${text}...` : text;
+}
+
+function optionalString(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+export function decide(result: CallResult): Verdict {
+  if (!result.ok) return { outcome: 'error', status: result.status, error: result.detail };
+  const { status, body } = result;
+  if (status === 422) {
+    return { outcome: 'deny', status, message: body.length ? preview(body) : undefined, reason: 'HTTP 422' };
+  }
+  if (status !== 200) {
+    return { outcome: 'error', status, error: `HTTP ${status}${body.length ? `: ${preview(body)}` : ''}` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { outcome: 'error', status, error: `invalid JSON in response: ${preview(body)}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { outcome: 'error', status, error: 'response is not a JSON object' };
+  }
+  const answer = parsed as Record<string, unknown>;
+  const allowed = answer['allowed'];
+  if (typeof allowed !== 'boolean') {
+    return { outcome: 'error', status, error: `response "allowed" is ${allowed === undefined ? 'missing' : 'not a boolean'}` };
+  }
+  if (allowed) return ALLOW;
+  return { outcome: 'deny', status, message: optionalString(answer['message']), reason: optionalString(answer['reason']) };
+}
