@@ -8,6 +8,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import pino, { type Logger } from 'pino';
 import type { RequestContext, StageReport } from '../../src/chain/types.js';
 import type { WebhookConfig } from '../../src/config/types.js';
 import { Rejection } from '../../src/errors.js';
@@ -203,5 +204,16 @@ export function mcpContext(body: string | Buffer, opts: { clientIp?: string; tra
     note: null,
     trace: opts.trace ? ([] as StageReport[]) : null,
     startNs: process.hrtime.bigint(),
+  };
+}
+
+/** A pino logger that keeps its lines, to assert what was logged (and what never was). */
+export function captureLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
+  const raw: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void raw.push(line) });
+  return {
+    logger,
+    lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>),
+    text: () => raw.join(''),
   };
 }
