@@ -1,0 +1,45 @@
+// The parsed, validated options of each command. main.ts turns argv into these (commander checks
+// choices and numbers, so a bad flag is a usage error, exit 2); the command modules trust them.
+
+import type { StoreKind } from '../config/types.js';
+import type { LogFormat, LogLevel } from '../observability/logger.js';
+
+export const STORE_KINDS = ['redis', 'memory'] as const satisfies readonly StoreKind[];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+export const LOG_FORMATS = ['json', 'pretty'] as const satisfies readonly LogFormat[];
+
+/** `thv-proxy run --config <file> [--host] [--port] [--store] [--log-level] [--log-format] [--max-body]` */
+export interface RunOptions {
+  /** Path of the RunConfig file. */
+  readonly config: string;
+  /** Overrides the config's `host`. */
+  readonly host: string | undefined;
+  /** Overrides the config's `port`. */
+  readonly port: number | undefined;
+  /** Token-bucket store; default "redis". */
+  readonly store: StoreKind;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Overrides the config's `max_body_bytes`. */
+  readonly maxBodyBytes: number | undefined;
+}
+
+/** `thv-proxy validate <file> | --config <file> [--json] [--store]` */
+export interface ValidateOptions {
+  readonly config: string;
+  readonly json: boolean;
+  readonly store: StoreKind;
+}
+
+/** `thv-proxy dry-run --config <file> --request <json|@file|-> [--header 'Name: value']... [--consume] [--json] [--store]` */
+export interface DryRunOptions {
+  readonly config: string;
+  /** The request source exactly as given: inline JSON, `@file`, or `-` for stdin. */
+  readonly request: string;
+  /** Every `--header 'Name: value'`, in order, unparsed. */
+  readonly headers: readonly string[];
+  /** Take tokens from the buckets (the real path) instead of only reading them. */
+  readonly consume: boolean;
+  readonly json: boolean;
+  readonly store: StoreKind;
+}
