@@ -21,8 +21,9 @@ export type CallResult =
 const TIMED_OUT = Object.freeze({ thvWebhook: 'timeout' });
 const TOO_LARGE = Object.freeze({ thvWebhook: 'too-large' });
 
-function onTimeout(controller: AbortController): void {
+function onTimeout(controller: AbortController, resolve: (r: CallResult) => void, result: CallResult): void {
   controller.abort(TIMED_OUT);
+  resolve(result);
 }
 
 /** Node/OpenSSL codes of a failed TLS handshake or certificate check. */
@@ -52,11 +53,13 @@ export class WebhookClient {
   readonly #pool: Pool;
   readonly #path: string;
   readonly #timeoutMs: number;
+  readonly #timedOut: CallResult;
 
   constructor(webhook: WebhookConfig) {
     const url = new URL(webhook.url);
     this.#path = `${url.pathname}${url.search}`;
     this.#timeoutMs = webhook.timeoutMs;
+    this.#timedOut = Object.freeze({ ok: false, failure: 'timeout', status: undefined, detail: `timeout after ${webhook.timeoutMs} ms` });
     const tls = webhook.tls;
     const ca = readPem(webhook, 'ca_bundle_path', tls.caBundlePath);
     const cert = readPem(webhook, 'client_cert_path', tls.clientCertPath);
@@ -76,10 +79,24 @@ export class WebhookClient {
     });
   }
 
-  /** POST `body`; resolves within the timeout (plus scheduling), never rejects. */
-  async call(body: Buffer, headers: Record<string, string>): Promise<CallResult> {
+  /**
+   * POST `body`; resolves within the timeout (plus timer scheduling), never rejects. The timer
+   * resolves the call itself rather than trusting the abort to reach undici in time: a request
+   * still waiting for its connection (TCP accepted, TLS handshake never answered) is not
+   * released by its signal, only by undici's coarser connect timeout, which then cleans up.
+   */
+  call(body: Buffer, headers: Record<string, string>): Promise<CallResult> {
     const controller = new AbortController();
-    const timer = setTimeout(onTimeout, this.#timeoutMs, controller);
+    return new Promise<CallResult>((resolve) => {
+      const timer = setTimeout(onTimeout, this.#timeoutMs, controller, resolve, this.#timedOut);
+      void this.#exchange(body, headers, controller).then((result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+  }
+
+  async #exchange(body: Buffer, headers: Record<string, string>, controller: AbortController): Promise<CallResult> {
     let status: number | undefined;
     try {
       const res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body, signal: controller.signal });
@@ -104,15 +121,11 @@ export class WebhookClient {
       return { ok: true, status, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total) };
     } catch (err) {
       return this.#failure(err, controller.signal, status);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   #failure(err: unknown, signal: AbortSignal, status: number | undefined): CallResult {
-    if (signal.reason === TIMED_OUT) {
-      return { ok: false, failure: 'timeout', status, detail: `timeout after ${this.#timeoutMs} ms` };
-    }
+    if (signal.reason === TIMED_OUT) return this.#timedOut;
     const { code, message } = describe(err);
     if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       return { ok: false, failure: 'timeout', status, detail: `timeout after ${this.#timeoutMs} ms (${code})` };
