@@ -27,7 +27,9 @@ export type Behaviour =
   /** 2 MiB of valid-looking JSON, chunked (no Content-Length). */
   | 'huge'
   /** 2 MiB with Content-Length declared. */
-  | 'huge-declared';
+  | 'huge-declared'
+  /** 200 then 64 KiB chunks until the client goes away (counted in `endlessBytes`). */
+  | 'endless';
 
 export interface ReceivedCall {
   readonly raw: Buffer;
@@ -37,6 +39,8 @@ export interface ReceivedCall {
   /** Subject CN of the client certificate, when one was presented. */
   readonly clientCertCN: string | undefined;
   readonly receivedAt: number;
+  /** The client's port: equal ports on consecutive calls mean a reused (keep-alive) connection. */
+  readonly remotePort: number | undefined;
 }
 
 export interface WebhookServer {
@@ -46,6 +50,8 @@ export interface WebhookServer {
   behaviour: Behaviour;
   /** Message sent with deny / 422. */
   message: string;
+  /** Bytes written by 'endless' responses before the client went away. */
+  endlessBytes: number;
   close(): Promise<void>;
 }
 
@@ -114,6 +120,19 @@ function answer(server: WebhookServer, raw: Buffer, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': HUGE.length });
       res.end(HUGE);
       return;
+    case 'endless': {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = HUGE.subarray(0, 64 * 1024);
+      const pump = (): void => {
+        while (!res.destroyed) {
+          server.endlessBytes += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      res.on('error', () => {});
+      pump();
+      return;
+    }
   }
 }
 
@@ -126,6 +145,7 @@ export async function startWebhookServer(opts: WebhookServerOptions = {}): Promi
     calls,
     behaviour: opts.behaviour ?? 'allow',
     message: opts.message ?? 'tool "rm" is not allowed for this team',
+    endlessBytes: 0,
     close: async () => {},
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -140,6 +160,7 @@ export async function startWebhookServer(opts: WebhookServerOptions = {}): Promi
         signatureValid: verify(opts.secret, raw, req.headers),
         clientCertCN: cert && cert.subject ? String(cert.subject.CN) : undefined,
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort,
       });
       if (req.method !== 'POST' || req.url !== path) {
         res.writeHead(405).end();

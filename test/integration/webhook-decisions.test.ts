@@ -158,3 +158,28 @@ t.test('§5 a request body over 1 MiB is answered 413 before any webhook call', 
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.equal(server.calls.length, 1, 'only the 1 MiB request reached the webhook');
 });
+
+t.test('§5 the 1 MiB response cap is enforced while reading: an endless response is cut off', async (t) => {
+  // If the client buffered the whole response first, this call would only end at the timeout.
+  const { server, stage } = await setup(t, 'endless', 'fail', 10_000);
+  const ctx = mcpContext(CALL, { trace: true });
+  const start = performance.now();
+  const result = await stage.handle(ctx);
+  t.ok(result instanceof Rejection, 'failure_policy fail denies');
+  t.match(ctx.note?.summary, /^error: response passed 1048576 bytes while reading/);
+  t.ok(performance.now() - start < 5000, 'ended long before the 10 s timeout');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const written = server.endlessBytes;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(server.endlessBytes, written, 'the webhook stopped writing: the connection was closed');
+});
+
+t.test('§5 consecutive calls reuse keep-alive connections', async (t) => {
+  const { server, stage } = await setup(t, 'allow');
+  for (let i = 0; i < 6; i++) t.equal(await stage.handle(mcpContext(CALL)), undefined);
+  const ports = new Set(server.calls.map((c) => c.remotePort));
+  t.equal(server.calls.length, 6);
+  // undici's pool may open a second connection while the first is finishing a response, then
+  // alternates between them; without keep-alive every call would have its own port.
+  t.ok(ports.size <= 2, `six calls over ${ports.size} connection(s)`);
+});

@@ -2,8 +2,9 @@
 // and the HMAC signature recomputed by the webhook from the raw bytes it received.
 import t from 'tap';
 import { silentLogger } from '../../src/observability/logger.js';
+import type { Behaviour } from '../helpers/webhookServer.js';
 import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
-import { mcpContext, startWebhookServer, webhookConfig } from '../helpers/webhookServer.js';
+import { captureLogger, mcpContext, startWebhookServer, webhookConfig } from '../helpers/webhookServer.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -76,4 +77,23 @@ t.test('§5 a verifier with a different secret rejects the signature (the check 
   t.teardown(() => stage.close!());
   await stage.handle(mcpContext(ODD));
   t.equal(server.calls[0]!.signatureValid, false);
+});
+
+t.test('§8 the HMAC secret never reaches a log line, whatever the outcome', async (t) => {
+  const secret = Buffer.from('very-secret-value-4f2a');
+  const logs = captureLogger();
+  const server = await startWebhookServer({ secret });
+  t.teardown(() => server.close());
+  const stage = createWebhookMiddleware(
+    { serverName: 's', transport: 'stdio', webhook: webhookConfig({ url: server.url, tls: INSECURE, hmacSecret: secret, timeoutMs: 1000 }) },
+    { logger: logs.logger },
+  );
+  t.teardown(() => stage.close!());
+  for (const behaviour of ['allow', 'deny', '422', '500', 'invalid-json'] as Behaviour[]) {
+    server.behaviour = behaviour;
+    await stage.handle(mcpContext(ODD));
+  }
+  t.equal(logs.lines().filter((l) => 'outcome' in l).length, 5, 'five decisions logged');
+  t.notMatch(logs.text(), 'very-secret-value-4f2a');
+  t.notMatch(logs.text(), secret.toString('hex'));
 });
