@@ -28,25 +28,31 @@ function optionalString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function decide(result: CallResult): Verdict {
-  if (!result.ok) return { outcome: 'error', status: result.status, error: result.detail };
-  const { status, body } = result;
-  if (status === 422) {
-    return { outcome: 'deny', status, message: body.length ? preview(body) : undefined, reason: 'HTTP 422' };
-  }
-  if (status !== 200) {
-    return { outcome: 'error', status, error: `HTTP ${status}${body.length ? `: ${preview(body)}` : ''}` };
-  }
+/** The answer as an object; null when it is not JSON, undefined when it is JSON but no object. */
+function parseObject(body: Buffer): Record<string, unknown> | null | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    return { outcome: 'error', status, error: `invalid JSON in response: ${preview(body)}` };
+    return null;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { outcome: 'error', status, error: 'response is not a JSON object' };
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
+export function decide(result: CallResult): Verdict {
+  if (!result.ok) return { outcome: 'error', status: result.status, error: result.detail };
+  const { status, body } = result;
+  if (status === 422) {
+    const answer = parseObject(body);
+    const message = answer ? optionalString(answer['message']) : body.length ? preview(body) : undefined;
+    return { outcome: 'deny', status, message, reason: (answer && optionalString(answer['reason'])) ?? 'HTTP 422' };
   }
-  const answer = parsed as Record<string, unknown>;
+  if (status !== 200) {
+    return { outcome: 'error', status, error: `HTTP ${status}${body.length ? `: ${preview(body)}` : ''}` };
+  }
+  const answer = parseObject(body);
+  if (answer === null) return { outcome: 'error', status, error: `invalid JSON in response: ${preview(body)}` };
+  if (answer === undefined) return { outcome: 'error', status, error: 'response is not a JSON object' };
   const allowed = answer['allowed'];
   if (typeof allowed !== 'boolean') {
     return { outcome: 'error', status, error: `response "allowed" is ${allowed === undefined ? 'missing' : 'not a boolean'}` };

@@ -17,6 +17,8 @@ t.test('§5 HTTP 422 denies whatever the body says', async (t) => {
     t.equal(v.outcome, 'deny', `422 with ${JSON.stringify(body)}`);
     t.equal(v.status, 422);
   }
+  t.same(decide(ok(422, '{"allowed":false,"message":"bad path","reason":"Invalid"}')), { outcome: 'deny', status: 422, message: 'bad path', reason: 'Invalid' });
+  t.same(decide(ok(422, 'plain words')), { outcome: 'deny', status: 422, message: 'plain words', reason: 'HTTP 422' });
 });
 
 t.test('§5 other statuses, invalid JSON, and a missing or non-boolean "allowed" are failures', async (t) => {
