@@ -1,0 +1,73 @@
+// The config loader: a pipeline of steps, each of which either passes its result on or adds
+// problems. read file -> parse JSON -> JSON Schema -> semantic rules (+ webhook files) ->
+// normalise -> deep-freeze. It never throws for bad input: `run`, `validate` and `dry-run`
+// all get a LoadResult and decide what to print.
+
+import { ThvError } from '../errors.js';
+import { Findings } from './findings.js';
+import { deepFreeze } from './freeze.js';
+import { parseJsonText } from './jsonText.js';
+import { normalise, type LoadOverrides } from './normalise.js';
+import { readConfigFile } from './readFile.js';
+import { checkRules } from './rules.js';
+import { checkSchema, ignoredFieldWarnings } from './schema.js';
+import type { ConfigProblem, ProxyConfig, RunConfigFile } from './types.js';
+import { resolveWebhookFiles } from './webhookFiles.js';
+
+export type { LoadOverrides } from './normalise.js';
+
+export type LoadResult =
+  | { readonly ok: true; readonly config: ProxyConfig; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly ConfigProblem[]; readonly warnings: readonly string[] };
+
+/** Load and check a RunConfig file. Resolves to errors (never rejects) when the file is bad. */
+export async function loadConfig(path: string, overrides: LoadOverrides = {}): Promise<LoadResult> {
+  const read = await readConfigFile(path);
+  if (!read.ok) return { ok: false, errors: [read.problem], warnings: [] };
+  return loadConfigText(read.text, path, overrides, process.env);
+}
+
+/** The pipeline after the read step; `env` supplies secrets and the Redis password. */
+export function loadConfigText(text: string, source: string, overrides: LoadOverrides, env: NodeJS.ProcessEnv): LoadResult {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return { ok: false, errors: [parsed.problem], warnings: [] };
+  const doc = parsed.value;
+
+  const out = new Findings();
+  try {
+    for (const p of checkSchema(doc)) out.error(p.path, p.message);
+    for (const w of ignoredFieldWarnings(doc)) out.warn(w);
+    checkRules(doc, { store: overrides.store ?? 'redis' }, out);
+    const secrets = resolveWebhookFiles(doc, env, out);
+    if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
+
+    const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets });
+    return { ok: true, config: deepFreeze(config), warnings: out.warnings };
+  } catch (err) {
+    // A bug in a step, not a problem of the file; reported as a problem so the CLI stays calm.
+    out.error('', `internal error while checking the config: ${(err as Error).message}`);
+    return { ok: false, errors: out.errors, warnings: out.warnings };
+  }
+}
+
+/** One line per problem: `<file>: <pointer>: <message>` (no pointer for whole-file problems). */
+export function formatProblem(source: string, p: ConfigProblem): string {
+  return p.path === '' ? `${source}: ${p.message}` : `${source}: ${p.path}: ${p.message}`;
+}
+
+/** The ThvError (exit code 1) that `run` and `dry-run` throw for a config that did not load. */
+export function configError(source: string, errors: readonly ConfigProblem[]): ThvError {
+  const lines = errors.map((p) => formatProblem(source, p));
+  const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
+  return new ThvError('THV_ERR_CONFIG', `${source}: invalid config (${count})`, lines);
+}
+
+/** loadConfig for commands that stop on a bad config: the config and its warnings, or a ThvError. */
+export async function loadConfigOrThrow(
+  path: string,
+  overrides: LoadOverrides = {},
+): Promise<{ readonly config: ProxyConfig; readonly warnings: readonly string[] }> {
+  const result = await loadConfig(path, overrides);
+  if (!result.ok) throw configError(path, result.errors);
+  return { config: result.config, warnings: result.warnings };
+}

@@ -1,0 +1,135 @@
+// The last step of the loader: a RunConfigFile that passed the schema and every rule becomes the
+// ProxyConfig the rest of the program reads — defaults applied, durations parsed, secrets
+// resolved, CLI overrides applied. Pure: everything it needs is passed in.
+
+import { parseHostPort } from './address.js';
+import { parseDuration } from './duration.js';
+import type {
+  Bucket,
+  BucketFile,
+  ProxyConfig,
+  RateLimitConfig,
+  RateLimitConfigFile,
+  RedisConfig,
+  RunConfigFile,
+  StoreKind,
+  ToolLimit,
+  UpstreamConfig,
+  WebhookConfig,
+  WebhookFile,
+} from './types.js';
+import { webhookTimeoutMs } from './webhookRules.js';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  targetHost: '127.0.0.1',
+  namespace: 'default',
+  maxBodyBytes: 8 * 1024 * 1024,
+  proxyMode: 'streamable-http',
+  redisDb: 0,
+  redisKeyPrefix: '',
+} as const;
+
+/** Command-line values that win over the file. */
+export interface LoadOverrides {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly store?: StoreKind | undefined;
+  readonly maxBodyBytes?: number | undefined;
+}
+
+export interface NormaliseInput {
+  readonly file: RunConfigFile;
+  readonly source: string;
+  readonly overrides: LoadOverrides;
+  readonly env: NodeJS.ProcessEnv;
+  /** HMAC secret per webhook index, from webhookFiles.ts. */
+  readonly secrets: readonly (Buffer | null)[];
+}
+
+function bucket(b: BucketFile | undefined): Bucket | null {
+  return b ? { maxTokens: b.maxTokens, refillPeriodMs: parseDuration(b.refillPeriod) } : null;
+}
+
+function rateLimit(rl: RateLimitConfigFile, namespace: string): RateLimitConfig {
+  const tools = new Map<string, ToolLimit>();
+  for (const t of rl.tools ?? []) tools.set(t.name, { name: t.name, shared: bucket(t.shared), perUser: bucket(t.perUser) });
+  return { namespace, shared: bucket(rl.shared), perUser: bucket(rl.perUser), tools };
+}
+
+function bracketIpv6(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function upstream(f: RunConfigFile): UpstreamConfig {
+  const transport = f.transport ?? 'stdio';
+  if (transport === 'stdio') {
+    return {
+      kind: 'stdio',
+      command: f.command as string, // the rules guarantee it
+      args: f.cmd_args ?? [],
+      env: f.env_vars ?? {},
+      proxyMode: f.proxy_mode ?? DEFAULTS.proxyMode,
+    };
+  }
+  if (f.remote_url !== undefined) {
+    const url = new URL(f.remote_url);
+    const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+    return { kind: 'http', transport, origin: url.origin, basePath };
+  }
+  const host = bracketIpv6(f.target_host ?? DEFAULTS.targetHost);
+  return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, basePath: '' };
+}
+
+function redis(f: RunConfigFile, env: NodeJS.ProcessEnv): RedisConfig {
+  const r = f.scaling_config?.session_redis;
+  const address = r?.address ?? '';
+  const hp = parseHostPort(address) ?? { host: '', port: 0 }; // the rules guarantee it parses
+  const password = env.THV_SESSION_REDIS_PASSWORD;
+  return {
+    address,
+    host: hp.host,
+    port: hp.port,
+    db: r?.db ?? DEFAULTS.redisDb,
+    keyPrefix: r?.key_prefix ?? DEFAULTS.redisKeyPrefix,
+    password: password === '' ? undefined : password,
+  };
+}
+
+function webhook(w: WebhookFile, secret: Buffer | null): WebhookConfig {
+  return {
+    name: w.name,
+    url: w.url,
+    timeoutMs: webhookTimeoutMs(w.timeout),
+    failurePolicy: w.failure_policy,
+    tls: {
+      caBundlePath: w.tls_config?.ca_bundle_path,
+      clientCertPath: w.tls_config?.client_cert_path,
+      clientKeyPath: w.tls_config?.client_key_path,
+      insecureSkipVerify: w.tls_config?.insecure_skip_verify ?? false,
+    },
+    hmacSecret: secret,
+  };
+}
+
+export function normalise({ file: f, source, overrides, env, secrets }: NormaliseInput): ProxyConfig {
+  const store = overrides.store ?? 'redis';
+  const rl = f.rate_limit_config ? rateLimit(f.rate_limit_config, f.rate_limit_namespace ?? DEFAULTS.namespace) : null;
+  return {
+    source,
+    name: f.name,
+    transport: f.transport ?? 'stdio',
+    host: overrides.host ?? f.host ?? DEFAULTS.host,
+    port: overrides.port ?? f.port ?? DEFAULTS.port,
+    upstream: upstream(f),
+    trustProxyHeaders: f.trust_proxy_headers ?? false,
+    allowedOrigins: f.allowed_origins ?? [],
+    allowedHosts: f.allowed_hosts ?? [],
+    maxBodyBytes: overrides.maxBodyBytes ?? f.max_body_bytes ?? DEFAULTS.maxBodyBytes,
+    rateLimit: rl,
+    store,
+    redis: rl !== null && store === 'redis' ? redis(f, env) : null,
+    webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets[i] ?? null)),
+  };
+}

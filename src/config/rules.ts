@@ -1,0 +1,130 @@
+// The semantic rules of SPEC §2 that a JSON Schema cannot say (uniqueness, "one of", durations,
+// cross-field requirements). Each violation is its own error with the pointer of its field.
+// They run even when the schema step failed — so every problem is reported at once — and
+// therefore check the type of everything they read.
+
+import { parseHostPort } from './address.js';
+import { DurationError, parseDuration } from './duration.js';
+import { Findings, isObject } from './findings.js';
+import type { StoreKind } from './types.js';
+import { checkWebhooks } from './webhookRules.js';
+
+export interface RuleContext {
+  /** `--store`: with "memory" rate limiting needs no Redis. */
+  readonly store: StoreKind;
+}
+
+export const PER_USER_MESSAGE = 'per-user rate limits need an identity source, which thv-proxy does not have yet';
+
+const KEY_UNSAFE = /[\s{}]/;
+
+/** "bad" -> error and null; "0s"/negative -> error and null; else milliseconds. */
+export function checkDuration(value: unknown, path: string, out: Findings): number | null {
+  if (typeof value !== 'string') return null; // the schema step reports the type
+  try {
+    const ms = parseDuration(value);
+    if (ms > 0) return ms;
+    out.error(path, `must be greater than 0 (got ${JSON.stringify(value)})`);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    out.error(path, `${err.message}; expected a Go duration such as "1m0s", "30s" or "500ms"`);
+  }
+  return null;
+}
+
+function checkKeySafe(doc: Record<string, unknown>, field: string, out: Findings): void {
+  const v = doc[field];
+  if (typeof v === 'string' && KEY_UNSAFE.test(v)) {
+    out.error(`/${field}`, `must not contain whitespace, "{" or "}" (it becomes part of Redis keys), got ${JSON.stringify(v)}`);
+  }
+}
+
+function checkTransport(doc: Record<string, unknown>, out: Findings): void {
+  const { transport, command } = doc;
+  if (transport === undefined && command === undefined) {
+    out.error('/transport', 'missing: set "streamable-http", "sse" or "stdio" (it may be left out only when command is set, which means "stdio")');
+    return;
+  }
+  const effective = transport ?? 'stdio';
+  if (effective === 'stdio') {
+    if (command === undefined) out.error('/command', 'required when transport is "stdio" (the MCP server program to run)');
+    for (const f of ['remote_url', 'target_host', 'target_port']) {
+      if (doc[f] !== undefined) out.warn(`${f} is ignored with transport "stdio"`);
+    }
+    return;
+  }
+  if (effective !== 'sse' && effective !== 'streamable-http') return; // the schema step reports it
+  const remote = doc.remote_url;
+  if (remote === undefined && doc.target_port === undefined) {
+    out.error('/remote_url', `transport "${effective}" needs remote_url or target_port (where the upstream MCP server listens)`);
+  }
+  if (typeof remote === 'string' && URL.canParse(remote)) {
+    const protocol = new URL(remote).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') out.error('/remote_url', `must be an http or https URL, got ${JSON.stringify(protocol)}`);
+    if (doc.target_port !== undefined || doc.target_host !== undefined) out.warn('target_host/target_port are ignored: remote_url is set');
+  }
+  for (const f of ['command', 'cmd_args', 'env_vars', 'proxy_mode']) {
+    if (doc[f] !== undefined) out.warn(`${f} is ignored with transport "${effective}"`);
+  }
+}
+
+function checkBucket(bucket: unknown, path: string, out: Findings): void {
+  if (isObject(bucket)) checkDuration(bucket.refillPeriod, `${path}/refillPeriod`, out);
+}
+
+function checkRateLimit(rl: Record<string, unknown>, out: Findings): void {
+  const tools = Array.isArray(rl.tools) ? rl.tools : [];
+  if (rl.shared === undefined && rl.perUser === undefined && tools.length === 0) {
+    out.error('/rate_limit_config', 'needs at least one of shared, perUser or a non-empty tools list');
+  }
+  checkBucket(rl.shared, '/rate_limit_config/shared', out);
+  if (rl.perUser !== undefined) {
+    out.error('/rate_limit_config/perUser', PER_USER_MESSAGE);
+    checkBucket(rl.perUser, '/rate_limit_config/perUser', out);
+  }
+
+  const seen = new Set<string>();
+  tools.forEach((tool: unknown, i) => {
+    const path = `/rate_limit_config/tools/${i}`;
+    if (!isObject(tool)) return;
+    const name = typeof tool.name === 'string' ? tool.name : undefined;
+    if (name !== undefined && name !== '') {
+      if (seen.has(name)) out.error(`${path}/name`, `duplicate tool name ${JSON.stringify(name)}`);
+      seen.add(name);
+    }
+    if (tool.shared === undefined && tool.perUser === undefined) {
+      out.error(path, `tool ${JSON.stringify(name ?? '')} needs shared or perUser`);
+    }
+    checkBucket(tool.shared, `${path}/shared`, out);
+    if (tool.perUser !== undefined) {
+      out.error(`${path}/perUser`, PER_USER_MESSAGE);
+      checkBucket(tool.perUser, `${path}/perUser`, out);
+    }
+  });
+}
+
+function checkRedis(doc: Record<string, unknown>, ctx: RuleContext, out: Findings): void {
+  const scaling = doc.scaling_config;
+  const redis = isObject(scaling) ? scaling.session_redis : undefined;
+  const address = isObject(redis) ? redis.address : undefined;
+  if (typeof address === 'string' && address !== '' && parseHostPort(address) === null) {
+    out.error('/scaling_config/session_redis/address', `must be "host:port" such as "127.0.0.1:6379" or "[::1]:6379", got ${JSON.stringify(address)}`);
+  }
+  if (!isObject(doc.rate_limit_config)) return;
+  if (ctx.store === 'memory') {
+    out.warn('rate limits hold per process only (--store memory)');
+  } else if (address === undefined) {
+    out.error('/scaling_config/session_redis/address', 'rate limiting needs Redis: set "host:port" here, or run with --store memory');
+  }
+}
+
+/** Every semantic rule of SPEC §2, on the parsed (not necessarily schema-valid) document. */
+export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void {
+  if (!isObject(doc)) return;
+  checkKeySafe(doc, 'name', out);
+  checkKeySafe(doc, 'rate_limit_namespace', out);
+  checkTransport(doc, out);
+  if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, out);
+  checkRedis(doc, ctx, out);
+  if (Array.isArray(doc.validating_webhooks)) checkWebhooks(doc.validating_webhooks, out);
+}

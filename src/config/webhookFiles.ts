@@ -1,0 +1,71 @@
+// The I/O step for webhooks, done once at load time so the hot path never touches the disk:
+// resolve each hmac_secret_ref to the secret bytes and check the TLS files can be read.
+// Messages name the webhook, the file or the variable — never the secret.
+
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { Findings, isObject } from './findings.js';
+import { parseSecretRef } from './webhookRules.js';
+
+function cause(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EISDIR') return 'it is a directory';
+  return e.code ?? e.message;
+}
+
+function readSecret(ref: string, env: NodeJS.ProcessEnv, name: string, path: string, out: Findings): Buffer | null {
+  const parsed = parseSecretRef(ref);
+  if (parsed === null) return null; // webhookRules reports the shape
+  if (parsed.kind === 'env') {
+    const value = env[parsed.name];
+    if (value === undefined || value === '') {
+      out.error(path, `webhook ${name}: environment variable ${parsed.name} is not set`);
+      return null;
+    }
+    return Buffer.from(value, 'utf8');
+  }
+  let content: Buffer;
+  try {
+    content = readFileSync(parsed.path);
+  } catch (err) {
+    out.error(path, `webhook ${name}: cannot read secret file ${JSON.stringify(parsed.path)} (${cause(err)})`);
+    return null;
+  }
+  // Editors and `echo` add a final newline that is not part of the secret.
+  let end = content.length;
+  while (end > 0 && (content[end - 1] === 0x0a || content[end - 1] === 0x0d)) end--;
+  if (end === 0) {
+    out.error(path, `webhook ${name}: secret file ${JSON.stringify(parsed.path)} is empty`);
+    return null;
+  }
+  return content.subarray(0, end);
+}
+
+const TLS_FILES = ['ca_bundle_path', 'client_cert_path', 'client_key_path'] as const;
+
+function checkTlsFiles(tls: unknown, name: string, path: string, out: Findings): void {
+  if (!isObject(tls)) return;
+  for (const field of TLS_FILES) {
+    const file = tls[field];
+    if (typeof file !== 'string' || file === '') continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      out.error(`${path}/${field}`, `webhook ${name}: cannot read ${JSON.stringify(file)} (${cause(err)})`);
+    }
+  }
+}
+
+/** The HMAC secret of each webhook (null when unsigned or unresolvable), by index. */
+export function resolveWebhookFiles(doc: unknown, env: NodeJS.ProcessEnv, out: Findings): (Buffer | null)[] {
+  if (!isObject(doc) || !Array.isArray(doc.validating_webhooks)) return [];
+  return doc.validating_webhooks.map((w: unknown, i) => {
+    if (!isObject(w)) return null;
+    const path = `/validating_webhooks/${i}`;
+    const name = JSON.stringify(typeof w.name === 'string' ? w.name : `#${i}`);
+    checkTlsFiles(w.tls_config, name, `${path}/tls_config`, out);
+    const ref = w.hmac_secret_ref;
+    return typeof ref === 'string' && ref !== '' ? readSecret(ref, env, name, `${path}/hmac_secret_ref`, out) : null;
+  });
+}

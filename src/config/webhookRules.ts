@@ -1,0 +1,90 @@
+// Semantic rules for validating_webhooks (SPEC §2, §5): unique names, https, timeout range,
+// client certificate and key together, the shape of hmac_secret_ref. Reading the secret and the
+// TLS files is a separate step (webhookFiles.ts): these rules touch no disk.
+
+import { isAbsolute } from 'node:path';
+import { DurationError, formatDuration, parseDuration } from './duration.js';
+import { Findings, isObject } from './findings.js';
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+const MIN_TIMEOUT_MS = 1_000;
+const MAX_TIMEOUT_MS = 30_000;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export type SecretRef = { kind: 'env'; name: string } | { kind: 'file'; path: string };
+
+/** The parsed hmac_secret_ref, or null when it is neither `env:NAME` nor an absolute path. */
+export function parseSecretRef(ref: string): SecretRef | null {
+  if (ref.startsWith('env:')) {
+    const name = ref.slice(4);
+    return ENV_NAME.test(name) ? { kind: 'env', name } : null;
+  }
+  return isAbsolute(ref) ? { kind: 'file', path: ref } : null;
+}
+
+/**
+ * Webhook timeout in milliseconds: a Go duration string or integer nanoseconds (ToolHive writes
+ * time.Duration as an integer, and writes 0 when unset, so 0 means the default).
+ * Throws DurationError for a bad string.
+ */
+export function webhookTimeoutMs(value: string | number | undefined): number {
+  if (value === undefined) return DEFAULT_WEBHOOK_TIMEOUT_MS;
+  const ms = typeof value === 'number' ? value / 1e6 : parseDuration(value);
+  return ms === 0 ? DEFAULT_WEBHOOK_TIMEOUT_MS : ms;
+}
+
+function checkTimeout(value: unknown, path: string, out: Findings): void {
+  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) return;
+  let ms: number;
+  try {
+    ms = webhookTimeoutMs(value);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    out.error(path, `${err.message}; expected a Go duration such as "5s", or integer nanoseconds`);
+    return;
+  }
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
+    out.error(path, `must be between 1s and 30s, got ${formatDuration(ms)}`);
+  }
+}
+
+function checkUrl(url: unknown, insecure: boolean, name: string, path: string, out: Findings): void {
+  if (typeof url !== 'string' || !URL.canParse(url)) return; // the schema step reports it
+  const protocol = new URL(url).protocol;
+  if (protocol === 'https:') return;
+  if (protocol === 'http:') {
+    if (!insecure) out.error(path, `webhook ${name} must use https (http is allowed only with tls_config.insecure_skip_verify: true)`);
+    return;
+  }
+  out.error(path, `webhook ${name} must use an https URL, got ${JSON.stringify(protocol)}`);
+}
+
+function checkTls(tls: unknown, name: string, path: string, out: Findings): boolean {
+  if (!isObject(tls)) return false;
+  const cert = tls.client_cert_path !== undefined;
+  const key = tls.client_key_path !== undefined;
+  if (cert && !key) out.error(`${path}/client_key_path`, `webhook ${name}: required when client_cert_path is set (mutual TLS needs both)`);
+  if (key && !cert) out.error(`${path}/client_cert_path`, `webhook ${name}: required when client_key_path is set (mutual TLS needs both)`);
+  const insecure = tls.insecure_skip_verify === true;
+  if (insecure) out.warn(`webhook ${name}: tls_config.insecure_skip_verify is true, so its certificate is not verified`);
+  return insecure;
+}
+
+export function checkWebhooks(webhooks: readonly unknown[], out: Findings): void {
+  const seen = new Set<string>();
+  webhooks.forEach((w, i) => {
+    if (!isObject(w)) return;
+    const path = `/validating_webhooks/${i}`;
+    const name = JSON.stringify(typeof w.name === 'string' ? w.name : `#${i}`);
+    if (typeof w.name === 'string' && w.name !== '') {
+      if (seen.has(w.name)) out.error(`${path}/name`, `duplicate webhook name ${name}`);
+      seen.add(w.name);
+    }
+    const insecure = checkTls(w.tls_config, name, `${path}/tls_config`, out);
+    checkUrl(w.url, insecure, name, `${path}/url`, out);
+    checkTimeout(w.timeout, `${path}/timeout`, out);
+    if (typeof w.hmac_secret_ref === 'string' && w.hmac_secret_ref !== '' && parseSecretRef(w.hmac_secret_ref) === null) {
+      out.error(`${path}/hmac_secret_ref`, `webhook ${name}: must be an absolute file path or env:NAME`);
+    }
+  });
+}
