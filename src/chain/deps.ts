@@ -1,0 +1,24 @@
+// Opens what the chain depends on before it is built (SPEC §1: `run` and `dry-run` connect Redis
+// with a 5 s ping bound; unreachable is exit 3). Kept apart from buildChain, which does no I/O.
+
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../config/types.js';
+import type { TokenBucketStore } from '../ratelimit/store.js';
+import { createMemoryStore, createRedisStore } from '../ratelimit/index.js';
+
+/** Startup bound of the Redis ping (SPEC §1). */
+export const REDIS_CONNECT_TIMEOUT_MS = 5000;
+
+/** The token-bucket store the config asks for, connected; null when nothing is rate limited. */
+export async function openStore(config: ProxyConfig, logger: Logger): Promise<TokenBucketStore | null> {
+  if (!config.rateLimit) return null;
+  if (config.store === 'memory') return createMemoryStore();
+  const store = createRedisStore(config.redis!, { logger });
+  try {
+    await store.connect(REDIS_CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}

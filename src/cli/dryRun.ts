@@ -1,0 +1,29 @@
+// `thv-proxy dry-run`: load the config like `run`, open the same store, pass one request through
+// the real chain (src/dryrun), print each stage's outcome and the verdict. Exit 0 when the request
+// would be forwarded, 4 when rejected (SPEC §1).
+
+import { EXIT } from '../errors.js';
+import { loadConfigOrThrow } from '../config/load.js';
+import { openStore } from '../chain/deps.js';
+import { silentLogger } from '../observability/logger.js';
+import { readRequestSource } from '../dryrun/request.js';
+import { dryRun, formatDryRun } from '../dryrun/dryRun.js';
+import type { DryRunOptions } from './options.js';
+
+export async function dryRunCommand(opts: DryRunOptions): Promise<number> {
+  // Usage problems (no request, unreadable @file) come before the config is even read.
+  const body = await readRequestSource(opts.request);
+  const { config, warnings } = await loadConfigOrThrow(opts.config, { store: opts.store });
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+
+  const logger = silentLogger();
+  const store = await openStore(config, logger);
+  try {
+    const result = await dryRun({ config, body, headerArgs: opts.headers, consume: opts.consume, store, logger });
+    process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : formatDryRun(result));
+    return result.verdict === 'forward' ? EXIT.OK : EXIT.DRY_RUN_REJECTED;
+  } finally {
+    await store?.close();
+  }
+}
+
