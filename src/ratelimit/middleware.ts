@@ -1,0 +1,118 @@
+// The rate-limit stage (SPEC §4). Only `tools/call` is limited: every other message returns
+// synchronously with no store call. The buckets a call must pass are built once here, per tool,
+// so the hot path is one Map lookup and one store call. Fail-open lives here, not in the store:
+// the store reports failures, this stage decides that a failed check lets the request through.
+
+import type { Logger } from 'pino';
+import { Rejection } from '../errors.js';
+import type { RateLimitConfig } from '../config/types.js';
+import type { Middleware, RequestContext, StageResult } from '../chain/types.js';
+import type { BucketRef, Decision, TokenBucketStore } from './store.js';
+import { bucketRef, sharedKey, toolKey } from './keys.js';
+import { FailOpenMeter, type FailOpenStats } from './failOpen.js';
+
+export interface RateLimitParams {
+  readonly serverName: string;
+  readonly rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitDeps {
+  readonly store: TokenBucketStore;
+  readonly logger: Logger;
+  /** 'peek' (dry-run without --consume) reads the buckets and writes nothing. */
+  readonly mode: 'consume' | 'peek';
+}
+
+export interface RateLimitMiddleware extends Middleware {
+  /** Requests let through because the store failed (for /ready and logs). */
+  readonly failOpen: FailOpenStats;
+}
+
+const NO_BUCKETS: readonly BucketRef[] = Object.freeze([]);
+
+/** Per tool: server shared then tool shared (the order decides which scope a rejection names). */
+function planBuckets(p: RateLimitParams): { byTool: Map<string, readonly BucketRef[]>; others: readonly BucketRef[] } {
+  const { namespace, shared, tools } = p.rateLimit;
+  const server = shared ? [bucketRef(sharedKey(namespace, p.serverName), 'shared', shared)] : [];
+  const byTool = new Map<string, readonly BucketRef[]>();
+  for (const t of tools.values()) {
+    if (!t.shared) continue;
+    byTool.set(t.name, Object.freeze([...server, bucketRef(toolKey(namespace, p.serverName, t.name), `tool:${t.name}`, t.shared)]));
+  }
+  return { byTool, others: server.length ? Object.freeze(server) : NO_BUCKETS };
+}
+
+function fmt(tokens: number): string {
+  return String(Math.floor(tokens * 10) / 10);
+}
+
+class RateLimitStage implements RateLimitMiddleware {
+  readonly name = 'rate-limit';
+  readonly failOpen: FailOpenMeter;
+  readonly #store: TokenBucketStore;
+  readonly #peek: boolean;
+  readonly #byTool: Map<string, readonly BucketRef[]>;
+  readonly #others: readonly BucketRef[];
+
+  constructor(params: RateLimitParams, deps: RateLimitDeps) {
+    this.#store = deps.store;
+    this.#peek = deps.mode === 'peek';
+    this.failOpen = new FailOpenMeter(deps.logger);
+    const plan = planBuckets(params);
+    this.#byTool = plan.byTool;
+    this.#others = plan.others;
+  }
+
+  handle(ctx: RequestContext): StageResult | Promise<StageResult> {
+    const mcp = ctx.mcp;
+    if (mcp === null || mcp.method !== 'tools/call' || mcp.kind === 'response') return undefined;
+    const tool = mcp.resourceId;
+    const buckets = (tool !== undefined && this.#byTool.get(tool)) || this.#others;
+    if (buckets.length === 0) {
+      if (ctx.trace) ctx.note = { summary: `no bucket applies to tool "${tool ?? ''}"` };
+      return undefined;
+    }
+    return this.#check(ctx, buckets);
+  }
+
+  async #check(ctx: RequestContext, buckets: readonly BucketRef[]): Promise<StageResult> {
+    const tracing = ctx.trace !== null;
+    let d: Decision;
+    try {
+      d = await (this.#peek ? this.#store.peek(buckets) : this.#store.consume(buckets, tracing));
+    } catch (err) {
+      this.failOpen.record(err);
+      if (tracing) ctx.note = { summary: `allowed unchecked: store failed (fail-open): ${this.failOpen.lastCause}`, facts: { failOpen: true } };
+      return undefined;
+    }
+    this.failOpen.recovered();
+    if (tracing) ctx.note = note(d, this.#peek);
+    if (d.allowed) return undefined;
+    const s = d.retryAfterSeconds;
+    return new Rejection('RATE_LIMITED', ctx.mcp!.id, {
+      headers: { 'retry-after': String(s) },
+      data: { retryAfterSeconds: s, scope: d.rejectedScope },
+      reason: `bucket ${d.rejectedScope} is empty`,
+    });
+  }
+}
+
+/** Dry-run line: `allowed (shared 97/100, tool:search 4/5)`, `rejected by tool:search (0.4/5, retry in 12s)`. */
+function note(d: Decision, peek: boolean): { summary: string; facts: Record<string, unknown> } {
+  const states = d.buckets ?? [];
+  const facts = {
+    buckets: states.map((b) => ({ key: b.key, scope: b.scope, tokens: b.tokens, capacity: b.capacity })),
+    consumed: !peek && d.allowed,
+    retryAfterSeconds: d.retryAfterSeconds,
+  };
+  if (d.allowed) {
+    return { summary: `allowed (${states.map((b) => `${b.scope} ${fmt(b.tokens)}/${b.capacity}`).join(', ')})`, facts };
+  }
+  const r = states.find((b) => b.scope === d.rejectedScope);
+  const state = r ? `${fmt(r.tokens)}/${r.capacity}, ` : '';
+  return { summary: `rejected by ${d.rejectedScope} (${state}retry in ${d.retryAfterSeconds}s)`, facts };
+}
+
+export function createRateLimitMiddleware(params: RateLimitParams, deps: RateLimitDeps): RateLimitMiddleware {
+  return new RateLimitStage(params, deps);
+}

@@ -1,0 +1,195 @@
+// The Redis token-bucket store (SPEC §4): one EVALSHA per call, Redis TIME as the one clock of
+// every replica, ToolHive's key and field layout. It fails fast and never queues: a command
+// sent while Redis is away is rejected at once, one in flight is abandoned after
+// `commandTimeoutMs`; the middleware turns either into fail-open. ioredis reconnects by itself
+// forever, and the scripts are loaded again on every (re)connect, so limiting resumes alone.
+
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ThvError } from '../errors.js';
+import type { RedisConfig } from '../config/types.js';
+import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
+import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** Bound of one rate-limit check; slower counts as a failure (fail-open). Default 250 ms. */
+  readonly commandTimeoutMs?: number;
+  readonly logger: Logger;
+}
+
+const ALLOWED: Decision = Object.freeze({ allowed: true, rejectedScope: undefined, retryAfterSeconds: 0, buckets: undefined });
+/** Reconnect backoff: 50 ms doubling, capped at 2 s, forever. */
+const MAX_BACKOFF_MS = 2000;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/** Script arguments of one bucket list: KEYS then ARGV (see lua/consume.lua), as strings. */
+function scriptArgs(buckets: readonly BucketRef[]): string[] {
+  const args = buckets.map((b) => b.key);
+  args.push(String(buckets.length));
+  for (const b of buckets) args.push(String(b.maxTokens));
+  // Tokens per second, printed exactly (ToolHive rounds it to 6 decimals).
+  for (const b of buckets) args.push(String((b.maxTokens * 1000) / b.refillPeriodMs));
+  for (const b of buckets) args.push(String(b.ttlSeconds));
+  return args;
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class RedisStore implements TokenBucketStore {
+  readonly kind = 'redis' as const;
+  /** "host:port" — the only way messages name the server (never the password). */
+  readonly address: string;
+  readonly #client: Redis;
+  readonly #logger: Logger;
+  /** KEYS+ARGV per bucket list; the middleware passes the same frozen arrays every time. */
+  readonly #args = new WeakMap<readonly BucketRef[], { consume: string[]; withState: string[] }>();
+  #lastError: Error | undefined;
+  #lastErrorLogMs = 0;
+  #lost = false;
+
+  constructor(cfg: RedisConfig, opts: RedisStoreOptions) {
+    this.address = cfg.address;
+    this.#logger = opts.logger;
+    this.#client = new Redis({
+      host: cfg.host,
+      port: cfg.port,
+      db: cfg.db,
+      password: cfg.password,
+      lazyConnect: true,
+      // No queue: a check during an outage fails at once instead of piling up and hanging.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 250,
+      connectTimeout: 2000,
+      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), MAX_BACKOFF_MS),
+    });
+    this.#client.on('error', (err: Error) => this.#onError(err));
+    this.#client.on('close', () => {
+      this.#lost = true;
+    });
+    this.#client.on('ready', () => this.#onReady());
+  }
+
+  #onError(err: Error): void {
+    this.#lastError = err;
+    const now = Date.now();
+    if (now - this.#lastErrorLogMs < ERROR_LOG_INTERVAL_MS) return;
+    this.#lastErrorLogMs = now;
+    this.#logger.debug({ redis: this.address, cause: err.message }, 'Redis connection error');
+  }
+
+  #onReady(): void {
+    if (this.#lost) {
+      this.#lost = false;
+      this.#logger.info({ redis: this.address }, 'Redis connection restored; rate limiting resumes');
+    }
+    // Loaded on every (re)connect: a restarted Redis has an empty script cache.
+    for (const s of [CONSUME_SCRIPT, PEEK_SCRIPT]) {
+      this.#client.script('LOAD', s.lua).catch(() => undefined);
+    }
+  }
+
+  #argsFor(buckets: readonly BucketRef[]): { consume: string[]; withState: string[] } {
+    let args = this.#args.get(buckets);
+    if (!args) {
+      const consume = scriptArgs(buckets);
+      args = { consume, withState: [...consume, '1'] };
+      this.#args.set(buckets, args);
+    }
+    return args;
+  }
+
+  /** EVALSHA; on NOSCRIPT (SCRIPT FLUSH, failover) EVAL, which also reloads the script. */
+  async #run(script: LuaScript, numKeys: number, args: string[]): Promise<unknown[]> {
+    try {
+      return (await this.#client.evalsha(script.sha, numKeys, ...args)) as unknown[];
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return (await this.#client.eval(script.lua, numKeys, ...args)) as unknown[];
+    }
+  }
+
+  async consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
+    const args = this.#argsFor(buckets);
+    const reply = await this.#run(CONSUME_SCRIPT, buckets.length, withState ? args.withState : args.consume);
+    const reject = reply[0] as number;
+    if (reject === 0 && !withState) return ALLOWED;
+    return decision(buckets, reply, withState);
+  }
+
+  async peek(buckets: readonly BucketRef[]): Promise<Decision> {
+    const args = this.#argsFor(buckets);
+    const reply = await this.#run(PEEK_SCRIPT, buckets.length, args.consume);
+    return decision(buckets, reply, true);
+  }
+
+  async connect(timeoutMs = 5000): Promise<void> {
+    try {
+      await bounded(this.#readyAndPing(), timeoutMs, 'connect');
+    } catch (err) {
+      const cause = this.#lastError?.message ?? (err instanceof Error ? err.message : String(err));
+      this.#client.disconnect();
+      throw new ThvError('THV_ERR_REDIS_UNREACHABLE', `Redis at ${this.address} is unreachable: ${cause}`, undefined, {
+        cause: err,
+      });
+    }
+  }
+
+  async #readyAndPing(): Promise<void> {
+    if (this.#client.status === 'wait') {
+      // Rejections of connect() are reported through 'error'; retries go on until our bound.
+      this.#client.connect().catch(() => undefined);
+    }
+    if (this.#client.status !== 'ready') {
+      await new Promise<void>((resolve) => this.#client.once('ready', () => resolve()));
+    }
+    // A wrong password or NOAUTH shows here, with Redis's own message.
+    await this.#client.ping();
+    await Promise.all([CONSUME_SCRIPT, PEEK_SCRIPT].map((s) => this.#client.script('LOAD', s.lua)));
+  }
+
+  async healthy(timeoutMs: number): Promise<boolean> {
+    if (this.#client.status !== 'ready') return false;
+    try {
+      await bounded(this.#client.ping(), timeoutMs, 'ping');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#client.status === 'ready') {
+      await bounded(this.#client.quit(), 1000, 'quit').catch(() => undefined);
+    }
+    this.#client.disconnect();
+  }
+}
+
+function decision(buckets: readonly BucketRef[], reply: unknown[], withState: boolean): Decision {
+  const reject = reply[0] as number;
+  let states: BucketState[] | undefined;
+  if (withState) {
+    states = buckets.map((b, i) => ({ key: b.key, scope: b.scope, tokens: Number(reply[2 + i]), capacity: b.maxTokens }));
+  }
+  return {
+    allowed: reject === 0,
+    rejectedScope: reject === 0 ? undefined : buckets[reject - 1]!.scope,
+    retryAfterSeconds: reply[1] as number,
+    buckets: states,
+  };
+}
+
+export function createRedisStore(cfg: RedisConfig, opts: RedisStoreOptions): RedisStore {
+  return new RedisStore(cfg, opts);
+}
