@@ -43,3 +43,9 @@ export interface DryRunOptions {
   readonly json: boolean;
   readonly store: StoreKind;
 }
+
+/** Where a command prints; process.stdout/stderr in the binary, buffers in tests. */
+export interface Output {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}

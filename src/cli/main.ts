@@ -1,0 +1,124 @@
+// The command line (SPEC §1): argv -> typed options -> one command -> an exit code. commander
+// parses and checks choices and numbers; every usage problem becomes exit 2, every ThvError its
+// own exit code, and nothing reaches the user as a stack trace unless --log-level debug asks.
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXIT, ThvError } from '../errors.js';
+import { LOG_FORMATS, LOG_LEVELS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
+import { validateCommand } from './validate.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function integer(min: number, max: number, what: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (an integer from ${min} to ${max}).`);
+    return n;
+  };
+}
+
+const storeOption = (): Option =>
+  new Option('--store <kind>', 'token-bucket store: redis, or memory (limits per process only)').choices(STORE_KINDS).default('redis');
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const process_ = { stdout: (s: string) => void process.stdout.write(s), stderr: (s: string) => void process.stderr.write(s) };
+
+/** Runs the CLI; resolves to the exit code. `io` lets tests capture the output. */
+export async function main(argv: string[], io: Output = process_): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  let debug = false;
+
+  const program = new Command('thv-proxy')
+    .description('Rate-limiting, policy-enforcing proxy for MCP servers (a ToolHive proxy runner in TypeScript).')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 invalid config, 2 usage error, 3 dependency failed at startup, 4 dry-run rejected.');
+
+  program
+    .command('run')
+    .description('validate the config, connect Redis, start the upstream and serve')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
+    .option('--host <host>', 'address to listen on (overrides host)')
+    .option('--port <port>', 'port to listen on (overrides port)', integer(0, 65535, 'a port'))
+    .addOption(storeOption())
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-format <format>', 'log format').choices(LOG_FORMATS).default('json'))
+    .option('--max-body <bytes>', 'largest request body in bytes (overrides max_body_bytes)', integer(1, Number.MAX_SAFE_INTEGER, 'a byte count'))
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number }) => {
+      debug = o.logLevel === 'debug' || o.logLevel === 'trace';
+      const opts: RunOptions = {
+        config: o.config,
+        host: o.host,
+        port: o.port,
+        store: o.store,
+        logLevel: o.logLevel,
+        logFormat: o.logFormat,
+        maxBodyBytes: o.maxBody,
+      };
+      // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
+      const { runCommand } = await import('./run.js');
+      exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('validate')
+    .description('check a config and print the middleware chain `run` would build')
+    .argument('[file]', 'RunConfig JSON file')
+    .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)')
+    .option('--json', 'print the result as one JSON object', false)
+    .addOption(storeOption())
+    .action(async (file: string | undefined, o: { config?: string; json: boolean; store: ValidateOptions['store'] }, cmd: Command) => {
+      if (file !== undefined && o.config !== undefined && file !== o.config) {
+        cmd.error('error: give the config file once: as the argument or with --config, not both', { exitCode: EXIT.USAGE, code: 'thv.usage' });
+      }
+      const config = file ?? o.config;
+      if (config === undefined) cmd.error('error: missing the config file: validate <file> or validate --config <file>', { exitCode: EXIT.USAGE, code: 'thv.usage' });
+      exitCode = await validateCommand({ config, json: o.json, store: o.store }, io);
+    });
+
+  program
+    .command('dry-run')
+    .description('pass one JSON-RPC request through the real chain, without reaching the upstream')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
+    .requiredOption('--request <json|@file|->', 'the request body: inline JSON, @file, or - for stdin')
+    .option('-H, --header <header>', "a request header 'Name: value' (repeatable)", collect, [])
+    .option('--consume', 'take tokens from the buckets (by default they are only read)', false)
+    .option('--json', 'print the result as one JSON object', false)
+    .addOption(storeOption())
+    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store'] }) => {
+      const opts: DryRunOptions = { config: o.config, request: o.request, headers: o.header, consume: o.consume, json: o.json, store: o.store };
+      const { dryRunCommand } = await import('./dryRun.js');
+      exitCode = await dryRunCommand(opts);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; everything else commander refuses is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
+      if (err.code === 'commander.help' && err.exitCode === 0) return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (err instanceof ThvError) {
+      for (const line of err.lines) io.stderr(`${line}\n`);
+      if (debug && err.cause instanceof Error && err.cause.stack) io.stderr(`${err.cause.stack}\n`);
+      return err.exitCode;
+    }
+    // A bug, not a user error: one sentence (the stack only when asked for), exit 1.
+    const e = err instanceof Error ? err : new Error(String(err));
+    io.stderr(`thv-proxy: internal error: ${e.message}\n`);
+    if (debug && e.stack) io.stderr(`${e.stack}\n`);
+    return EXIT.CONFIG_INVALID;
+  }
+}
