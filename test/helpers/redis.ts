@@ -1,0 +1,91 @@
+// A throwaway redis-server per test: free port, no persistence, loopback only. Callers register
+// `stop` with t.teardown; a process-exit hook kills any server a crashed test left behind.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { freePort } from './ports.js';
+
+export interface RedisHandle {
+  readonly port: number;
+  /** redis://127.0.0.1:<port> (no password in it). */
+  readonly url: string;
+  /** Runs redis-cli against this server; resolves with its trimmed stdout. */
+  cli(...args: string[]): Promise<string>;
+  /** Graceful stop (SIGTERM, wait for exit). Safe to call twice. */
+  stop(): Promise<void>;
+  /** kill -9, as a crash or an OOM kill would; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Start again on the same port (after kill/stop), empty, and wait until it answers PING. */
+  restart(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function cli(port: number, password: string | undefined, args: string[]): Promise<string> {
+  const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args], { timeout: 5000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout.trim()),
+    );
+  });
+}
+
+function spawnServer(port: number, password: string | undefined): ChildProcess {
+  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'];
+  if (password !== undefined) args.push('--requirepass', password);
+  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+async function waitForPing(port: number, password: string | undefined, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
+    try {
+      if ((await cli(port, password, ['ping'])) === 'PONG') return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
+    await sleep(50);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startRedis(opts: { password?: string; port?: number } = {}): Promise<RedisHandle> {
+  const port = opts.port ?? (await freePort());
+  const password = opts.password;
+  let child = spawnServer(port, password);
+  await waitForPing(port, password, child);
+
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    const c = child;
+    if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+    await exited(c);
+  };
+
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    cli: (...args) => cli(port, password, args),
+    stop: () => stopWith('SIGTERM'),
+    kill: () => stopWith('SIGKILL'),
+    async restart() {
+      await stopWith('SIGKILL');
+      child = spawnServer(port, password);
+      await waitForPing(port, password, child);
+    },
+  };
+}
