@@ -1,0 +1,109 @@
+// Header rules of SPEC §6, in one place: which request headers reach the upstream, which response
+// headers reach the client. End-to-end headers (Mcp-Session-Id, Mcp-Protocol-Version,
+// Last-Event-ID, Accept, Authorization, Content-Type, anything else a user sends) pass; hop-by-hop
+// headers (RFC 9110 §7.6.1) and the names listed in Connection stop at the proxy.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Hop-by-hop headers: they describe one connection, not the message (RFC 9110 §7.6.1). */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Request headers the proxy sets itself rather than copying. */
+const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  // The body was read in full before forwarding; a 100-continue dance with the upstream is moot.
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+]);
+
+export type OutgoingHeaders = Record<string, string | string[]>;
+
+/** Lower-case names listed in a Connection header ("close, x-foo" -> {close, x-foo}). */
+function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> | null {
+  if (value === undefined) return null;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  if (text === '' || text.toLowerCase() === 'keep-alive' || text.toLowerCase() === 'close') return null;
+  return new Set(text.split(',').map((t) => t.trim().toLowerCase()));
+}
+
+function isHopByHop(name: string, listed: ReadonlySet<string> | null): boolean {
+  return HOP_BY_HOP.has(name) || name.startsWith('proxy-') || (listed !== null && listed.has(name));
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export interface ForwardFacts {
+  /** Host header for the upstream (its own authority). */
+  readonly upstreamHost: string;
+  /** Address of the peer that connected to us (appended to X-Forwarded-For). */
+  readonly peerIp: string;
+  /** Keep the client's X-Forwarded-Proto/-Host (set only when trust_proxy_headers). */
+  readonly trustProxyHeaders: boolean;
+  /** Bytes of the body that will be sent; null for none. */
+  readonly bodyLength: number | null;
+}
+
+/** The headers sent upstream for one request (a new object; `incoming` is not changed). */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardFacts): OutgoingHeaders {
+  const listed = connectionTokens(incoming.connection);
+  const out: OutgoingHeaders = {};
+  for (const name in incoming) {
+    if (isHopByHop(name, listed) || REPLACED_ON_REQUEST.has(name)) continue;
+    const value = incoming[name];
+    if (value !== undefined) out[name] = value;
+  }
+  out.host = facts.upstreamHost;
+  if (facts.bodyLength !== null) out['content-length'] = String(facts.bodyLength);
+
+  const priorFor = incoming['x-forwarded-for'];
+  const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
+  out['x-forwarded-for'] = prior ? `${prior}, ${facts.peerIp}` : facts.peerIp;
+  const proto = facts.trustProxyHeaders ? first(incoming['x-forwarded-proto']) : undefined;
+  out['x-forwarded-proto'] = proto ?? 'http';
+  const host = (facts.trustProxyHeaders ? first(incoming['x-forwarded-host']) : undefined) ?? incoming.host;
+  if (host !== undefined) out['x-forwarded-host'] = host;
+  return out;
+}
+
+/**
+ * Strip hop-by-hop headers from an upstream response, in place (undici hands us a fresh object).
+ * Returns the same object.
+ */
+export function clientResponseHeaders(headers: OutgoingHeaders): OutgoingHeaders {
+  const listed = connectionTokens(headers.connection);
+  for (const name in headers) {
+    if (isHopByHop(name, listed)) delete headers[name];
+  }
+  return headers;
+}
+
+/** True when the media type of a Content-Type value is text/event-stream. */
+export function isEventStream(contentType: string | string[] | undefined): boolean {
+  const value = first(contentType);
+  if (value === undefined) return false;
+  const semi = value.indexOf(';');
+  return (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase() === 'text/event-stream';
+}
+
+/**
+ * SSE responses must not be buffered by anything between us and the client (SPEC §6): nginx
+ * honours X-Accel-Buffering, caches and most others honour Cache-Control.
+ */
+export function markUnbuffered(headers: OutgoingHeaders): void {
+  headers['x-accel-buffering'] = 'no';
+  const cc = first(headers['cache-control']);
+  if (cc === undefined || !/\bno-cache\b/i.test(cc)) headers['cache-control'] = 'no-cache';
+}

@@ -1,0 +1,118 @@
+// The terminal for `streamable-http` and `sse` upstreams (SPEC §6): one undici Pool per upstream
+// origin, keep-alive, the judged body bytes forwarded as they are, the response streamed back by
+// an Exchange (exchange.ts). No overall timeout: an SSE response may stay open for hours; only
+// the wait for the response head is bounded (504 after it).
+
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import type { RequestContext, Terminal } from '../chain/types.js';
+import { Exchange } from './exchange.js';
+import { upstreamRequestHeaders } from './headers.js';
+import { EndpointRewriter } from './sseEndpoint.js';
+
+/** SPEC §6: upstream silent past this -> 504. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+
+export interface HttpProxyOptions {
+  /** e.g. http://127.0.0.1:9000 (no path). */
+  readonly origin: string;
+  /** Path prefix of remote_url ("" for none), put before every forwarded path. */
+  readonly basePath: string;
+  readonly transport: 'streamable-http' | 'sse';
+  readonly trustProxyHeaders: boolean;
+  readonly logger: Logger;
+  /** Wait for the upstream's response head (default 30 s). */
+  readonly headersTimeoutMs?: number;
+  /** TCP/TLS connect bound (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Pool size (default 64). */
+  readonly connections?: number;
+}
+
+function peerAddress(ctx: RequestContext): string {
+  const addr = ctx.req?.socket.remoteAddress ?? ctx.clientIp;
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+export class HttpProxyTerminal implements Terminal {
+  readonly name = 'proxy';
+  readonly #pool: Pool;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #host: string;
+  readonly #trustProxyHeaders: boolean;
+  readonly #headersTimeoutMs: number;
+  readonly #makeRewriter: (() => EndpointRewriter) | null;
+  readonly #logger: Logger;
+
+  constructor(opts: HttpProxyOptions) {
+    const url = new URL(opts.origin);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`upstream origin must be http(s): ${opts.origin}`);
+    this.#origin = url.origin;
+    this.#host = url.host;
+    this.#basePath = opts.basePath.endsWith('/') ? opts.basePath.slice(0, -1) : opts.basePath;
+    this.#trustProxyHeaders = opts.trustProxyHeaders;
+    this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    this.#logger = opts.logger;
+    const origin = this.#origin;
+    const basePath = this.#basePath;
+    this.#makeRewriter = opts.transport === 'sse' ? () => new EndpointRewriter(origin, basePath) : null;
+    this.#pool = new Pool(this.#origin, {
+      connections: opts.connections ?? 64,
+      pipelining: 1,
+      headersTimeout: this.#headersTimeoutMs,
+      // SSE responses have no end and may be quiet for minutes: no body timeout at all.
+      bodyTimeout: 0,
+      connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    });
+  }
+
+  forward(ctx: RequestContext): void {
+    const res = ctx.res;
+    if (res === null) throw new Error('the HTTP proxy needs a live response');
+    if (res.destroyed) return; // the client left while the chain ran
+    const body = ctx.body;
+    const headers = upstreamRequestHeaders(ctx.headers, {
+      upstreamHost: this.#host,
+      peerIp: peerAddress(ctx),
+      trustProxyHeaders: this.#trustProxyHeaders,
+      bodyLength: body === null ? null : body.length,
+    });
+    const handler = new Exchange(ctx, res, { makeRewriter: ctx.httpMethod === 'GET' ? this.#makeRewriter : null });
+    this.#pool.dispatch(
+      {
+        method: ctx.httpMethod as 'GET',
+        path: this.#basePath + ctx.url,
+        headers,
+        body,
+        headersTimeout: this.#headersTimeoutMs,
+        bodyTimeout: 0,
+      },
+      handler,
+    );
+  }
+
+  /** /ready: can a TCP connection to the upstream be opened within the bound? */
+  check(timeoutMs: number): Promise<string | undefined> {
+    const url = new URL(this.#origin);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    return new Promise((resolve) => {
+      const socket = net.connect({ host, port });
+      const done = (reason: string | undefined): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(reason);
+      };
+      const timer = setTimeout(() => done(`upstream ${this.#origin} did not accept a connection within ${timeoutMs} ms`), timeoutMs);
+      socket.once('connect', () => done(undefined));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(`upstream ${this.#origin} unreachable: ${err.code ?? err.message}`));
+    });
+  }
+
+  async close(): Promise<void> {
+    // By now the server has drained or destroyed every client request; what remains is idle.
+    await this.#pool.destroy().catch((err: unknown) => this.#logger.debug({ err }, 'closing the upstream pool'));
+  }
+}

@@ -1,0 +1,84 @@
+// The legacy SSE transport (MCP 2024-11-05) opens with `event: endpoint` whose data is the URL the
+// client must POST to. Behind the proxy that URL must still point at the proxy (SPEC §6): a
+// relative path already does; an absolute URL naming the upstream is cut down to its path. Only
+// the start of a GET /sse stream is inspected; once the endpoint event has passed (or 64 KiB
+// without one), bytes flow through untouched.
+
+const SCAN_LIMIT = 64 * 1024;
+const EVENT_END = /\r?\n\r?\n|\r\r/;
+const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+export class EndpointRewriter {
+  readonly #upstreamOrigin: string;
+  readonly #basePath: string;
+  #pending = '';
+  #done = false;
+
+  /** `basePath`: the prefix the proxy adds to every path ("" for none); removed from endpoints. */
+  constructor(upstreamOrigin: string, basePath: string) {
+    this.#upstreamOrigin = upstreamOrigin;
+    this.#basePath = basePath;
+  }
+
+  /** Feed a chunk; returns what may be sent now (null while an event is still incomplete). */
+  push(chunk: Buffer): Buffer | null {
+    if (this.#done) return chunk;
+    this.#pending += chunk.toString('utf8');
+    let out = '';
+    for (;;) {
+      const m = EVENT_END.exec(this.#pending);
+      if (!m) break;
+      const end = m.index + m[0].length;
+      const block = this.#pending.slice(0, end);
+      this.#pending = this.#pending.slice(end);
+      const rewritten = this.#rewriteBlock(block);
+      out += rewritten ?? block;
+      if (rewritten !== undefined) {
+        this.#done = true;
+        break;
+      }
+    }
+    if (this.#done || this.#pending.length > SCAN_LIMIT) {
+      this.#done = true;
+      out += this.#pending;
+      this.#pending = '';
+    }
+    return out === '' ? null : Buffer.from(out, 'utf8');
+  }
+
+  /** Whatever is still held back when the stream ends. */
+  flush(): Buffer | null {
+    const rest = this.#pending;
+    this.#pending = '';
+    this.#done = true;
+    return rest === '' ? null : Buffer.from(rest, 'utf8');
+  }
+
+  /** The block with its endpoint data rewritten, or undefined when it is not the endpoint event. */
+  #rewriteBlock(block: string): string | undefined {
+    if (!/^event:\s?endpoint\s*$/m.test(block)) return undefined;
+    return block.replace(/^data:\s?(.*)$/m, (_line, value: string) => `data: ${this.endpointPath(value.trim())}`);
+  }
+
+  /** The endpoint as the client must see it (exported for tests through the instance). */
+  endpointPath(value: string): string {
+    let path = value;
+    if (ABSOLUTE.test(value)) {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return value;
+      }
+      // Someone else's absolute URL (a deliberate redirect to another host) is left alone.
+      if (url.origin !== this.#upstreamOrigin) return value;
+      path = `${url.pathname}${url.search}${url.hash}`;
+    }
+    const base = this.#basePath;
+    if (base !== '' && path.startsWith(base) && (path.length === base.length || '/?#'.includes(path[base.length]!))) {
+      path = path.slice(base.length);
+      if (!path.startsWith('/')) path = `/${path}`;
+    }
+    return path;
+  }
+}

@@ -1,0 +1,28 @@
+// Picks the terminal for the configured upstream: the HTTP proxy for `streamable-http`/`sse`,
+// the stdio bridge for `stdio` (loaded only then, so an HTTP deployment never loads it).
+
+import type { Logger } from 'pino';
+import type { Terminal } from '../chain/types.js';
+import type { ProxyConfig } from '../config/types.js';
+import { HttpProxyTerminal } from './httpProxy.js';
+
+export interface TerminalOptions {
+  /** Upstream response-head timeout (default 30 s, SPEC §6). */
+  readonly headersTimeoutMs?: number;
+}
+
+export async function createTerminal(config: ProxyConfig, logger: Logger, opts: TerminalOptions = {}): Promise<Terminal> {
+  const upstream = config.upstream;
+  if (upstream.kind === 'http') {
+    return new HttpProxyTerminal({
+      origin: upstream.origin,
+      basePath: upstream.basePath,
+      transport: upstream.transport,
+      trustProxyHeaders: config.trustProxyHeaders,
+      logger,
+      ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
+    });
+  }
+  const { createStdioTerminal } = await import('../stdio/index.js');
+  return createStdioTerminal(upstream, { logger, serverName: config.name });
+}

@@ -1,0 +1,64 @@
+// `run` after the config is loaded: open the store (Redis ping, 5 s, exit 3), build the chain from
+// the plan, create and start the terminal (spawn the stdio child), listen, log the URL. Anything
+// already opened is closed again when a later step fails, so a failed start leaves nothing behind.
+
+import type { Logger } from 'pino';
+import { buildChain } from '../chain/build.js';
+import { openStore } from '../chain/deps.js';
+import { planChain } from '../chain/plan.js';
+import type { Terminal } from '../chain/types.js';
+import type { ProxyConfig } from '../config/types.js';
+import type { TokenBucketStore } from '../ratelimit/store.js';
+import { createTerminal, type TerminalOptions } from '../proxy/terminal.js';
+import { createProxyServer, DEFAULT_GRACE_MS } from './server.js';
+
+export interface RunningProxy {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Where MCP clients connect: `${url}/mcp` or `${url}/sse`. */
+  readonly endpoint: string;
+  /** Graceful stop (SPEC §1): in-flight requests get `graceMs` (10 s) to finish. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions extends TerminalOptions {
+  readonly logger: Logger;
+}
+
+/** The path an MCP client uses: SSE clients open /sse, streamable HTTP clients POST /mcp. */
+export function endpointPath(config: ProxyConfig): string {
+  const u = config.upstream;
+  const mode = u.kind === 'http' ? u.transport : u.proxyMode;
+  return mode === 'sse' ? '/sse' : '/mcp';
+}
+
+export async function startProxy(config: ProxyConfig, opts: StartOptions): Promise<RunningProxy> {
+  const { logger } = opts;
+  if (config.rateLimit && config.store === 'memory') {
+    logger.warn('rate limits use the in-process memory store: they hold per process only, not across replicas');
+  }
+  const store: TokenBucketStore | null = await openStore(config, logger);
+  let terminal: Terminal | undefined;
+  try {
+    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume' });
+    terminal = await createTerminal(config, logger, opts);
+    await terminal.start?.();
+    const server = createProxyServer({ config, stages, terminal, logger, store });
+    const url = await server.listen().catch(async (err: unknown) => {
+      await server.close(0);
+      throw err;
+    });
+    const endpoint = `${url}${endpointPath(config)}`;
+    logger.info({ url, endpoint, server: config.name, transport: config.transport }, `thv-proxy serving ${config.name} at ${endpoint}`);
+    return {
+      url,
+      endpoint,
+      close: (graceMs = DEFAULT_GRACE_MS) => server.close(graceMs),
+    };
+  } catch (err) {
+    // server.close() already released terminal and store when listen failed; closing twice is harmless.
+    await terminal?.close?.().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    throw err;
+  }
+}
