@@ -1,0 +1,112 @@
+// §2 the TypeScript types of the file (src/config/types.ts) and schemas/runconfig.schema.json
+// agree. The key lists below are checked against the types by the compiler (`satisfies` with a
+// mapped type: a missing or extra key, or a wrong required/optional flag, fails `npm run
+// typecheck`) and against the schema by this test, so neither can drift alone.
+import t from 'tap';
+import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
+import type {
+  BucketFile,
+  RateLimitConfigFile,
+  RunConfigFile,
+  SessionRedisFile,
+  ToolLimitFile,
+  WebhookFile,
+  WebhookTlsFile,
+} from '../../../src/config/types.js';
+
+type Presence<T> = { [K in keyof T]-?: undefined extends T[K] ? 'optional' : 'required' };
+
+const runConfig = {
+  schema_version: 'optional', name: 'required', transport: 'optional', host: 'optional', port: 'optional',
+  target_host: 'optional', target_port: 'optional', remote_url: 'optional', command: 'optional', cmd_args: 'optional',
+  env_vars: 'optional', proxy_mode: 'optional', trust_proxy_headers: 'optional', allowed_origins: 'optional',
+  allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
+  validating_webhooks: 'optional', max_body_bytes: 'optional',
+} as const satisfies Presence<RunConfigFile>;
+const bucket = { maxTokens: 'required', refillPeriod: 'required' } as const satisfies Presence<BucketFile>;
+const toolLimit = { name: 'required', shared: 'optional', perUser: 'optional' } as const satisfies Presence<ToolLimitFile>;
+const rateLimit = { shared: 'optional', perUser: 'optional', tools: 'optional' } as const satisfies Presence<RateLimitConfigFile>;
+const sessionRedis = { address: 'required', db: 'optional', key_prefix: 'optional' } as const satisfies Presence<SessionRedisFile>;
+const webhookTls = {
+  ca_bundle_path: 'optional', client_cert_path: 'optional', client_key_path: 'optional', insecure_skip_verify: 'optional',
+} as const satisfies Presence<WebhookTlsFile>;
+const webhook = {
+  name: 'required', url: 'required', timeout: 'optional', failure_policy: 'required', tls_config: 'optional', hmac_secret_ref: 'optional',
+} as const satisfies Presence<WebhookFile>;
+const scaling = { session_redis: 'optional' } as const satisfies Presence<NonNullable<RunConfigFile['scaling_config']>>;
+
+type Node = { properties?: Record<string, Node & { deprecated?: boolean }>; required?: string[]; $ref?: string; items?: Node; $defs?: Record<string, Node> };
+const root = RUNCONFIG_SCHEMA as Node;
+
+function resolve(node: Node): Node {
+  if (node.$ref === undefined) return node;
+  const name = node.$ref.replace('#/$defs/', '');
+  const target = root.$defs?.[name];
+  if (!target) throw new Error(`unresolved $ref ${node.$ref}`);
+  return target;
+}
+
+function at(...path: string[]): Node {
+  let node = root;
+  for (const key of path) {
+    node = resolve(key === '[]' ? (node.items as Node) : (node.properties?.[key] as Node));
+  }
+  return node;
+}
+
+function shape(node: Node): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(node.properties ?? {})) {
+    if (v.deprecated === true) continue; // ToolHive fields thv-proxy ignores: not in the types
+    out[k] = node.required?.includes(k) ? 'required' : 'optional';
+  }
+  return out;
+}
+
+// session_redis.address is optional in the schema (a config without rate limits needs no Redis;
+// the rules require it when rate limiting uses Redis) but required in the type of a present entry.
+const SCHEMA_OPTIONAL_TYPE_REQUIRED = new Set(['scaling_config.session_redis.address']);
+
+t.test('§2 every object of the schema has exactly the fields of its TypeScript type', async (t) => {
+  const table: [string, Node, Record<string, string>][] = [
+    ['RunConfigFile', at(), runConfig],
+    ['RateLimitConfigFile', at('rate_limit_config'), rateLimit],
+    ['BucketFile (shared)', at('rate_limit_config', 'shared'), bucket],
+    ['BucketFile (perUser)', at('rate_limit_config', 'perUser'), bucket],
+    ['ToolLimitFile', at('rate_limit_config', 'tools', '[]'), toolLimit],
+    ['scaling_config', at('scaling_config'), scaling],
+    ['SessionRedisFile', at('scaling_config', 'session_redis'), sessionRedis],
+    ['WebhookFile', at('validating_webhooks', '[]'), webhook],
+    ['WebhookTlsFile', at('validating_webhooks', '[]', 'tls_config'), webhookTls],
+  ];
+  for (const [name, node, keys] of table) {
+    const want = { ...keys } as Record<string, string>;
+    if (name === 'SessionRedisFile') for (const k of SCHEMA_OPTIONAL_TYPE_REQUIRED) want[k.split('.').pop() as string] = 'optional';
+    t.strictSame(shape(node), want, name);
+  }
+});
+
+t.test('§2 every field of the schema has a description', async (t) => {
+  const missing: string[] = [];
+  const walk = (node: Node & { description?: string }, path: string): void => {
+    for (const [k, v] of Object.entries(node.properties ?? {})) {
+      if (typeof (v as { description?: string }).description !== 'string') missing.push(`${path}/${k}`);
+      walk(v, `${path}/${k}`);
+      if (v.items) walk(v.items, `${path}/${k}/[]`);
+    }
+  };
+  walk(root, '');
+  for (const [name, def] of Object.entries(root.$defs ?? {})) walk(def, `$defs/${name}`);
+  t.strictSame(missing, []);
+});
+
+t.test('§2 objects reject unknown fields everywhere', async (t) => {
+  const open: string[] = [];
+  const walk = (node: Node & { type?: unknown; additionalProperties?: unknown }, path: string): void => {
+    if (node.type === 'object' && node.properties && node.additionalProperties !== false) open.push(path);
+    for (const [k, v] of Object.entries(node.properties ?? {})) walk(v, `${path}/${k}`);
+  };
+  walk(root, '');
+  for (const [name, def] of Object.entries(root.$defs ?? {})) walk(def, `$defs/${name}`);
+  t.strictSame(open, []);
+});
