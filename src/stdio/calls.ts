@@ -1,0 +1,117 @@
+// Id mapping between many clients and one child. Every client request gets a proxy-unique
+// numeric id towards the child (two clients both sending id 1 must not collide), and that same
+// number replaces the request's progress token, so a progress notification names its request
+// directly. Requests from the child to a client get a proxy-unique id towards the client, so an
+// answer can be checked against the session it was sent to and carried back with the child's
+// own id.
+
+import type { JsonRpcId, Rejection } from '../errors.js';
+import type { Session } from './sessions.js';
+
+/** Where the messages about one client request go. */
+export interface Reply {
+  /** A message related to the request (progress, server request); false when this reply cannot carry it. */
+  related(line: string): boolean;
+  /** The final response; ends the reply. */
+  respond(line: string): void;
+  /** The proxy answers instead of the child (502 when the child died). */
+  fail(rejection: Rejection): void;
+  /** The client gave up (cancelled): end without an answer. */
+  abandon(): void;
+  /** Told which call it answers, so a client that goes away can cancel it. */
+  bind(call: ClientCall): void;
+}
+
+export interface ClientCall {
+  readonly proxyId: number;
+  readonly session: Session;
+  readonly clientId: Exclude<JsonRpcId, undefined>;
+  /** The progress token the client sent, restored on progress notifications; undefined when none. */
+  readonly clientToken: unknown;
+  readonly reply: Reply;
+  /** The child lifetime the request was sent to (supervisor generation). */
+  readonly generation: number;
+  readonly isInitialize: boolean;
+}
+
+export interface ServerCall {
+  /** The id the client sees. */
+  readonly clientFacingId: number;
+  /** The id the child sent and expects back. */
+  readonly childId: string | number;
+  readonly session: Session;
+  readonly generation: number;
+}
+
+export class CallTable {
+  #nextId = 1;
+  readonly #calls = new Map<number, ClientCall>();
+  readonly #serverCalls = new Map<number, ServerCall>();
+  readonly #serverCallsByChildId = new Map<string | number, ServerCall>();
+
+  /** Proxy-unique, increasing: also the order in which requests started. */
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  addCall(call: ClientCall): void {
+    this.#calls.set(call.proxyId, call);
+    call.session.calls.add(call);
+  }
+
+  /** The call a child response or progress token names, without removing it. */
+  call(proxyId: unknown): ClientCall | undefined {
+    return typeof proxyId === 'number' ? this.#calls.get(proxyId) : undefined;
+  }
+
+  removeCall(call: ClientCall): void {
+    this.#calls.delete(call.proxyId);
+    call.session.calls.delete(call);
+  }
+
+  /** The client request that started last and is still in flight (Map keeps insertion order). */
+  latestCall(): ClientCall | undefined {
+    let latest: ClientCall | undefined;
+    for (const call of this.#calls.values()) latest = call;
+    return latest;
+  }
+
+  callsOf(generation: number): ClientCall[] {
+    const out: ClientCall[] = [];
+    for (const call of this.#calls.values()) if (call.generation === generation) out.push(call);
+    return out;
+  }
+
+  allCalls(): ClientCall[] {
+    return [...this.#calls.values()];
+  }
+
+  addServerCall(sc: ServerCall): void {
+    this.#serverCalls.set(sc.clientFacingId, sc);
+    this.#serverCallsByChildId.set(sc.childId, sc);
+    sc.session.serverCalls.add(sc);
+  }
+
+  serverCall(clientFacingId: unknown): ServerCall | undefined {
+    return typeof clientFacingId === 'number' ? this.#serverCalls.get(clientFacingId) : undefined;
+  }
+
+  serverCallByChildId(childId: unknown): ServerCall | undefined {
+    return typeof childId === 'number' || typeof childId === 'string' ? this.#serverCallsByChildId.get(childId) : undefined;
+  }
+
+  removeServerCall(sc: ServerCall): void {
+    this.#serverCalls.delete(sc.clientFacingId);
+    if (this.#serverCallsByChildId.get(sc.childId) === sc) this.#serverCallsByChildId.delete(sc.childId);
+    sc.session.serverCalls.delete(sc);
+  }
+
+  /** Forget the server requests of a child that is gone: their ids mean nothing to the next one. */
+  dropServerCalls(generation: number): void {
+    for (const sc of this.#serverCalls.values()) if (sc.generation === generation) this.removeServerCall(sc);
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+}

@@ -1,0 +1,87 @@
+// The stdio transport's terminal (SPEC §6): runs `command` as a child process and serves it to
+// many HTTP clients as streamable HTTP at /mcp, or as the legacy SSE transport at /sse and
+// /messages (proxy_mode). docs/stdio.md explains sessions, id mapping and restarts.
+
+import type { Logger } from 'pino';
+import { Rejection, writeRejection } from '../errors.js';
+import type { RequestContext, Terminal } from '../chain/types.js';
+import type { UpstreamConfig } from '../config/types.js';
+import { Bridge } from './bridge.js';
+import { childEnvironment } from './environment.js';
+import { LegacySseEndpoint } from './legacySse.js';
+import { DEFAULT_KEEPALIVE_MS } from './sseStream.js';
+import { StreamableHttpEndpoint } from './streamableHttp.js';
+import { Supervisor, type BackoffPolicy } from './supervisor.js';
+
+export type StdioUpstream = Extract<UpstreamConfig, { kind: 'stdio' }>;
+
+export interface StdioTerminalOptions {
+  readonly logger: Logger;
+  readonly serverName: string;
+  /** Restart delays (default 100 ms doubling to 10 s, reset after 30 s up). */
+  readonly backoff?: BackoffPolicy;
+  /** SIGTERM -> SIGKILL grace on stop (default 5 s). */
+  readonly stopGraceMs?: number;
+  /** SSE comment ping interval (default 15 s). */
+  readonly keepAliveMs?: number;
+}
+
+interface Endpoint {
+  handle(ctx: RequestContext, res: NonNullable<RequestContext['res']>): void;
+}
+
+class StdioTerminal implements Terminal {
+  readonly name = 'stdio';
+  readonly #bridge: Bridge;
+  readonly #supervisor: Supervisor;
+  readonly #endpoint: Endpoint;
+  readonly #logger: Logger;
+
+  constructor(upstream: StdioUpstream, opts: StdioTerminalOptions) {
+    const logger = opts.logger.child({ server: opts.serverName, component: 'stdio' });
+    this.#logger = logger;
+    this.#bridge = new Bridge(logger);
+    const spec = { command: upstream.command, args: upstream.args, env: childEnvironment(upstream.env), serverName: opts.serverName };
+    this.#supervisor = new Supervisor(spec, this.#bridge, logger, {
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
+    });
+    this.#bridge.attach(this.#supervisor);
+    const keepAliveMs = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+    this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, keepAliveMs) : new StreamableHttpEndpoint(this.#bridge, keepAliveMs);
+  }
+
+  /** The child's pid while it runs (tests, logs). */
+  get pid(): number | undefined {
+    return this.#supervisor.pid;
+  }
+
+  start(): Promise<void> {
+    return this.#supervisor.start();
+  }
+
+  forward(ctx: RequestContext): void {
+    const res = ctx.res;
+    if (!res) return;
+    try {
+      this.#endpoint.handle(ctx, res);
+    } catch (err) {
+      // A bug here must still answer the client, never hang it or crash the process.
+      this.#logger.error({ err }, 'stdio bridge failed on a request');
+      writeRejection(res, new Rejection('INTERNAL', ctx.mcp?.id, { reason: err instanceof Error ? err.message : String(err) }));
+    }
+  }
+
+  check(timeoutMs: number): Promise<string | undefined> {
+    return this.#bridge.check(timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.#bridge.closeAll();
+    await this.#supervisor.stop();
+  }
+}
+
+export function createStdioTerminal(upstream: StdioUpstream, opts: StdioTerminalOptions): Terminal & { readonly pid: number | undefined } {
+  return new StdioTerminal(upstream, opts);
+}

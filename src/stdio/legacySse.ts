@@ -1,0 +1,93 @@
+// The child exposed through the legacy HTTP+SSE transport (MCP 2024-11-05; `proxy_mode: sse`):
+// GET /sse opens the session's only stream, whose first event names the URL to POST to;
+// POST /messages?sessionId=<id> is answered 202 and every answer goes out on the stream.
+// The endpoint is a relative URL, so it keeps pointing at the proxy (SPEC §6).
+
+import type { ServerResponse } from 'node:http';
+import { Rejection, writeRejection } from '../errors.js';
+import type { RequestContext } from '../chain/types.js';
+import type { ClientCall, Reply } from './calls.js';
+import type { Bridge } from './bridge.js';
+import type { Session } from './sessions.js';
+import { SseStream } from './sseStream.js';
+import { pathOf, queryParam, sendAccepted } from './http.js';
+
+/** Everything for a legacy session goes on its one stream; one object per session, not per request. */
+class StreamReply implements Reply {
+  readonly #session: Session;
+
+  constructor(session: Session) {
+    this.#session = session;
+  }
+
+  related(line: string): boolean {
+    return this.#session.push(line);
+  }
+
+  respond(line: string): void {
+    this.#session.push(line);
+  }
+
+  fail(rejection: Rejection): void {
+    this.#session.push(rejection.body());
+  }
+
+  abandon(): void {}
+
+  bind(_call: ClientCall): void {}
+}
+
+export class LegacySseEndpoint {
+  readonly #bridge: Bridge;
+  readonly #keepAliveMs: number;
+  readonly #replies = new WeakMap<Session, StreamReply>();
+
+  constructor(bridge: Bridge, keepAliveMs: number) {
+    this.#bridge = bridge;
+    this.#keepAliveMs = keepAliveMs;
+  }
+
+  handle(ctx: RequestContext, res: ServerResponse): void {
+    const path = pathOf(ctx.url);
+    if (path === '/sse' && ctx.httpMethod === 'GET') this.#open(res);
+    else if (path === '/messages' && ctx.httpMethod === 'POST') this.#message(ctx, res);
+    else if (path === '/sse' || path === '/messages') {
+      writeRejection(res, new Rejection('METHOD_NOT_ALLOWED', ctx.mcp?.id, { headers: { allow: path === '/sse' ? 'GET' : 'POST' } }));
+    } else writeRejection(res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
+  }
+
+  #open(res: ServerResponse): void {
+    const bridge = this.#bridge;
+    const session = bridge.sessions.open('sse');
+    this.#replies.set(session, new StreamReply(session));
+    const stream = new SseStream(res, this.#keepAliveMs);
+    session.attachStream(stream);
+    // The stream is the session: when it closes, the session ends.
+    stream.onClose = () => bridge.endSession(session, 'SSE stream closed');
+    stream.send(`/messages?sessionId=${session.id}`, 'endpoint');
+  }
+
+  #message(ctx: RequestContext, res: ServerResponse): void {
+    const msg = ctx.mcp;
+    const id = msg?.id;
+    if (!msg || !ctx.body) {
+      writeRejection(res, new Rejection('INVALID_REQUEST', id, { reason: 'POST /messages needs a JSON-RPC message' }));
+      return;
+    }
+    const sessionId = queryParam(ctx.url, 'sessionId');
+    if (!sessionId) {
+      writeRejection(res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId query parameter is required' }));
+      return;
+    }
+    const session = this.#bridge.sessions.get(sessionId);
+    const reply = session && this.#replies.get(session);
+    if (!session || !reply) {
+      writeRejection(res, new Rejection('NOT_FOUND', id, { reason: `unknown session ${sessionId}` }));
+      return;
+    }
+    if (msg.kind === 'request') this.#bridge.request(session, msg, reply);
+    else if (msg.kind === 'notification') this.#bridge.notification(session, msg, ctx.body);
+    else this.#bridge.response(session, msg, ctx.body);
+    sendAccepted(res);
+  }
+}

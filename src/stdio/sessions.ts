@@ -1,0 +1,104 @@
+// Client sessions of the shared child. The child has one MCP session with the proxy; each HTTP
+// client gets its own session id here, so the proxy knows where answers, server requests and
+// notifications must go. A session's stream is the streamable-HTTP GET stream, or the legacy
+// SSE transport's only stream.
+
+import { randomUUID } from 'node:crypto';
+import type { ClientCall, ServerCall } from './calls.js';
+import type { SseStream } from './sseStream.js';
+
+export type SessionKind = 'streamable-http' | 'sse';
+
+export class Session {
+  readonly id: string = randomUUID();
+  readonly kind: SessionKind;
+  /** Client requests in flight to the child. */
+  readonly calls = new Set<ClientCall>();
+  /** Child requests waiting for this client's answer. */
+  readonly serverCalls = new Set<ServerCall>();
+  /** Order of the last request, to pick "the most recently active" session. */
+  lastActive = 0;
+  #stream: SseStream | null = null;
+  #ended = false;
+
+  constructor(kind: SessionKind) {
+    this.kind = kind;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get hasStream(): boolean {
+    return this.#stream !== null && !this.#stream.closed;
+  }
+
+  /** A new GET stream replaces an older one: one standalone stream per session. */
+  attachStream(stream: SseStream): void {
+    const old = this.#stream;
+    this.#stream = stream;
+    old?.end();
+  }
+
+  detachStream(stream: SseStream): void {
+    if (this.#stream === stream) this.#stream = null;
+  }
+
+  /** Deliver an unrelated message on the session's stream; false when it has none. */
+  push(line: string): boolean {
+    return this.#stream !== null && this.#stream.send(line);
+  }
+
+  end(): void {
+    this.#ended = true;
+    const stream = this.#stream;
+    this.#stream = null;
+    stream?.end();
+  }
+}
+
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
+  #activity = 0;
+
+  open(kind: SessionKind): Session {
+    const session = new Session(kind);
+    session.lastActive = ++this.#activity;
+    this.#sessions.set(session.id, session);
+    return session;
+  }
+
+  get(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  touch(session: Session): void {
+    session.lastActive = ++this.#activity;
+  }
+
+  remove(session: Session): void {
+    this.#sessions.delete(session.id);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  all(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /** The most recently active session that can receive an unrelated message. */
+  mostRecentWithStream(): Session | undefined {
+    let best: Session | undefined;
+    for (const s of this.#sessions.values()) {
+      if (s.hasStream && (!best || s.lastActive > best.lastActive)) best = s;
+    }
+    return best;
+  }
+
+  /** Notifications that concern everyone (list changes, logs, resource updates). */
+  broadcast(line: string): void {
+    for (const s of this.#sessions.values()) s.push(line);
+  }
+}

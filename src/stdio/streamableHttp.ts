@@ -1,0 +1,185 @@
+// The child exposed as MCP streamable HTTP at /mcp (SPEC §6; MCP 2025-06-18 "Streamable HTTP"):
+// POST carries one JSON-RPC message, GET opens the session's standalone SSE stream, DELETE ends
+// the session. Session ids are the proxy's, one per client (see bridge.ts).
+//
+// A request's answer starts as a plain JSON response and turns into an SSE stream only when a
+// related message (progress, a server request) must go out first and the client accepts
+// text/event-stream. So a request that fails before anything was sent can still get an honest
+// 502 status.
+
+import type { ServerResponse } from 'node:http';
+import { Rejection, writeRejection, type JsonRpcId } from '../errors.js';
+import type { RequestContext } from '../chain/types.js';
+import type { ClientCall, Reply } from './calls.js';
+import type { Bridge } from './bridge.js';
+import type { Session } from './sessions.js';
+import { SseStream } from './sseStream.js';
+import { pathOf, sendAccepted, sendEmpty } from './http.js';
+
+const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
+
+class PostReply implements Reply {
+  readonly #res: ServerResponse;
+  readonly #sse: boolean;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #keepAliveMs: number;
+  readonly #gone: (call: ClientCall) => void;
+  #stream: SseStream | null = null;
+  #call: ClientCall | null = null;
+  #done = false;
+
+  constructor(res: ServerResponse, acceptsSse: boolean, sessionId: string, keepAliveMs: number, gone: (call: ClientCall) => void) {
+    this.#res = res;
+    this.#sse = acceptsSse;
+    this.#headers = { 'mcp-session-id': sessionId };
+    this.#keepAliveMs = keepAliveMs;
+    this.#gone = gone;
+    res.once('close', this.#onClose);
+  }
+
+  bind(call: ClientCall): void {
+    this.#call = call;
+  }
+
+  /** The client went away before its answer: the child is told to stop working on it. */
+  readonly #onClose = (): void => {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#call) this.#gone(this.#call);
+  };
+
+  related(line: string): boolean {
+    if (this.#done) return false;
+    if (!this.#sse) return false;
+    this.#stream ??= new SseStream(this.#res, this.#keepAliveMs, this.#headers);
+    return this.#stream.send(line);
+  }
+
+  respond(line: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#stream) {
+      this.#stream.send(line);
+      this.#stream.end();
+      return;
+    }
+    if (this.#res.destroyed) return;
+    this.#res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(line)),
+      ...this.#headers,
+    });
+    this.#res.end(line);
+  }
+
+  fail(rejection: Rejection): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#stream) {
+      // Headers are gone: the error travels as the request's JSON-RPC answer on the stream.
+      this.#stream.send(rejection.body());
+      this.#stream.end();
+    } else if (!this.#res.destroyed) writeRejection(this.#res, rejection);
+  }
+
+  abandon(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#stream) this.#stream.end();
+    else if (!this.#res.destroyed) sendAccepted(this.#res);
+  }
+}
+
+function acceptsEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/event-stream');
+}
+
+export class StreamableHttpEndpoint {
+  readonly #bridge: Bridge;
+  readonly #keepAliveMs: number;
+  readonly #gone: (call: ClientCall) => void;
+
+  constructor(bridge: Bridge, keepAliveMs: number) {
+    this.#bridge = bridge;
+    this.#keepAliveMs = keepAliveMs;
+    this.#gone = (call) => bridge.cancel(call, 'client went away');
+  }
+
+  handle(ctx: RequestContext, res: ServerResponse): void {
+    const path = pathOf(ctx.url);
+    if (path !== '/mcp' && path !== '/mcp/') {
+      writeRejection(res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
+      return;
+    }
+    switch (ctx.httpMethod) {
+      case 'POST':
+        this.#post(ctx, res);
+        return;
+      case 'GET':
+        this.#get(ctx, res);
+        return;
+      case 'DELETE':
+        this.#delete(ctx, res);
+        return;
+      default:
+        writeRejection(res, new Rejection('METHOD_NOT_ALLOWED', undefined, { headers: ALLOW }));
+    }
+  }
+
+  #post(ctx: RequestContext, res: ServerResponse): void {
+    const msg = ctx.mcp;
+    if (!msg || !ctx.body) {
+      writeRejection(res, new Rejection('INVALID_REQUEST', undefined, { reason: 'POST /mcp needs a JSON-RPC message' }));
+      return;
+    }
+    const bridge = this.#bridge;
+    if (msg.kind === 'request' && msg.method === 'initialize') {
+      // A new client: its own session, whatever header it sent.
+      const session = bridge.sessions.open('streamable-http');
+      bridge.request(session, msg, this.#reply(ctx, res, session));
+      return;
+    }
+    const session = this.#session(ctx, res, msg.id);
+    if (!session) return;
+    if (msg.kind === 'request') bridge.request(session, msg, this.#reply(ctx, res, session));
+    else {
+      if (msg.kind === 'notification') bridge.notification(session, msg, ctx.body);
+      else bridge.response(session, msg, ctx.body);
+      sendAccepted(res);
+    }
+  }
+
+  #get(ctx: RequestContext, res: ServerResponse): void {
+    const session = this.#session(ctx, res, undefined);
+    if (!session) return;
+    const stream = new SseStream(res, this.#keepAliveMs, { 'mcp-session-id': session.id });
+    stream.onClose = () => session.detachStream(stream);
+    session.attachStream(stream);
+  }
+
+  #delete(ctx: RequestContext, res: ServerResponse): void {
+    const session = this.#session(ctx, res, undefined);
+    if (!session) return;
+    this.#bridge.endSession(session, 'session deleted by the client');
+    sendEmpty(res, 204);
+  }
+
+  #reply(ctx: RequestContext, res: ServerResponse, session: Session): PostReply {
+    return new PostReply(res, acceptsEventStream(ctx.headers.accept), session.id, this.#keepAliveMs, this.#gone);
+  }
+
+  /** The session the request names: 400 without the header, 404 when unknown or ended (MCP spec). */
+  #session(ctx: RequestContext, res: ServerResponse, rid: JsonRpcId): Session | undefined {
+    const header = ctx.headers['mcp-session-id'];
+    if (typeof header !== 'string' || header === '') {
+      writeRejection(res, new Rejection('INVALID_REQUEST', rid, { reason: 'Mcp-Session-Id header is required' }));
+      return undefined;
+    }
+    const session = this.#bridge.sessions.get(header);
+    if (!session) {
+      writeRejection(res, new Rejection('NOT_FOUND', rid, { reason: `unknown session ${header}` }));
+      return undefined;
+    }
+    return session;
+  }
+}

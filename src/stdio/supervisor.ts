@@ -1,0 +1,192 @@
+// Keeps one stdio MCP server process alive: the first start either succeeds or fails the whole
+// `run` (exit 3); afterwards a child that exits is restarted with exponential backoff, and
+// client traffic is held back until the new child has been prepared (re-initialized) so
+// existing sessions keep working across a crash.
+//
+// Generations: each child lifetime has a number. Traffic sent while generation N is current
+// belongs to N; when N exits, only N's requests are failed (502), and anything queued for it
+// is dropped with it. Requests arriving while the next child starts belong to N+1.
+
+import type { Logger } from 'pino';
+import { ThvError } from '../errors.js';
+import { StdioChild, type ChildExit, type ChildSpec } from './childProcess.js';
+
+export type SupervisorState = 'starting' | 'preparing' | 'ready' | 'restarting' | 'stopped';
+
+export interface SupervisorHooks {
+  onLine(line: string): void;
+  /** Generation `generation` is gone: fail what was sent to it. */
+  onExit(generation: number): void;
+  /** Make a fresh child ready to serve (probe it; replay initialize after a restart). */
+  prepare(restart: boolean): Promise<void>;
+}
+
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  /** A child that stayed up this long resets the delay to initialMs. */
+  readonly resetAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 };
+
+export class Supervisor {
+  readonly #spec: ChildSpec;
+  readonly #hooks: SupervisorHooks;
+  readonly #logger: Logger;
+  readonly #backoff: BackoffPolicy;
+  readonly #stopGraceMs: number;
+  #child: StdioChild | null = null;
+  #state: SupervisorState = 'starting';
+  #generation = 0;
+  #startedAt = 0;
+  #delayMs: number;
+  #restartTimer: NodeJS.Timeout | null = null;
+  /** Lines for the current generation, held until it is ready. */
+  #held: string[] = [];
+  readonly #onProcessExit = (): void => this.#child?.killNow();
+
+  constructor(spec: ChildSpec, hooks: SupervisorHooks, logger: Logger, opts: { backoff?: BackoffPolicy; stopGraceMs?: number } = {}) {
+    this.#spec = spec;
+    this.#hooks = hooks;
+    this.#logger = logger;
+    this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.#stopGraceMs = opts.stopGraceMs ?? 5_000;
+    this.#delayMs = this.#backoff.initialMs;
+  }
+
+  get state(): SupervisorState {
+    return this.#state;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.exited === false ? this.#child.pid : undefined;
+  }
+
+  /** First start: resolves when the child is up and prepared; rejects with a ThvError (exit 3). */
+  async start(): Promise<void> {
+    process.on('exit', this.#onProcessExit);
+    const child = this.#spawn();
+    let failed: ChildExit | undefined;
+    const exited = new Promise<never>((_, reject) => {
+      this.#firstExit = (exit) => {
+        failed = exit;
+        reject(this.#startError(exit));
+      };
+    });
+    exited.catch(() => undefined); // settled after the race when a timed-out probe stops the child
+    try {
+      await Promise.race([this.#hooks.prepare(false), exited]);
+    } catch (err) {
+      this.#state = 'stopped';
+      process.removeListener('exit', this.#onProcessExit);
+      if (!failed) await child.stop(this.#stopGraceMs);
+      // The exit (with its code and stderr) explains more than the probe that noticed it.
+      if (failed) throw this.#startError(failed);
+      throw err instanceof ThvError ? err : this.#startError(undefined, err);
+    } finally {
+      this.#firstExit = null;
+    }
+    this.#becomeReady();
+  }
+
+  /** Client traffic: written now when ready, else held for the child being prepared. */
+  send(line: string): void {
+    if (this.#state === 'ready') this.#child!.write(line);
+    else if (this.#state !== 'stopped') this.#held.push(line);
+  }
+
+  /** The proxy's own messages (probe, initialize replay): bypass the hold. */
+  sendDirect(line: string): void {
+    this.#child?.write(line);
+  }
+
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    this.#held = [];
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    const child = this.#child;
+    if (child) await child.stop(this.#stopGraceMs);
+    process.removeListener('exit', this.#onProcessExit);
+  }
+
+  #firstExit: ((exit: ChildExit) => void) | null = null;
+
+  #spawn(): StdioChild {
+    const generation = this.#generation;
+    this.#startedAt = Date.now();
+    const child = new StdioChild(
+      this.#spec,
+      { onLine: this.#hooks.onLine, onExit: (exit) => this.#onExit(generation, exit) },
+      this.#logger,
+    );
+    this.#child = child;
+    if (child.pid !== undefined) this.#logger.info({ pid: child.pid, generation }, 'stdio server started');
+    return child;
+  }
+
+  #onExit(generation: number, exit: ChildExit): void {
+    if (generation !== this.#generation) return;
+    this.#held = [];
+    // Requests created from now on belong to the next child.
+    this.#generation++;
+    this.#hooks.onExit(generation);
+    if (this.#firstExit) {
+      this.#firstExit(exit);
+      return;
+    }
+    if (this.#state === 'stopped') return;
+    const upMs = Date.now() - this.#startedAt;
+    if (upMs >= this.#backoff.resetAfterMs) this.#delayMs = this.#backoff.initialMs;
+    const delay = this.#delayMs;
+    this.#delayMs = Math.min(this.#delayMs * 2, this.#backoff.maxMs);
+    this.#state = 'restarting';
+    this.#logger.error(
+      { code: exit.code, signal: exit.signal, err: exit.error, upMs, restartInMs: delay },
+      `stdio server exited (${describeExit(exit)}); restarting in ${delay} ms`,
+    );
+    this.#restartTimer = setTimeout(() => this.#restart(), delay);
+  }
+
+  #restart(): void {
+    this.#restartTimer = null;
+    if (this.#state === 'stopped') return;
+    this.#state = 'preparing';
+    const child = this.#spawn();
+    const generation = this.#generation;
+    this.#hooks.prepare(true).then(
+      () => {
+        if (generation === this.#generation && this.#state === 'preparing') this.#becomeReady();
+      },
+      (err: unknown) => {
+        if (generation !== this.#generation || this.#state === 'stopped') return;
+        this.#logger.error({ err }, 'stdio server could not be re-initialized; restarting it');
+        void child.stop(this.#stopGraceMs);
+      },
+    );
+  }
+
+  #becomeReady(): void {
+    this.#state = 'ready';
+    const held = this.#held;
+    this.#held = [];
+    for (const line of held) this.#child!.write(line);
+  }
+
+  #startError(exit: ChildExit | undefined, err?: unknown): ThvError {
+    const cause = exit ? describeExit(exit) : err instanceof Error ? err.message : String(err);
+    return new ThvError('THV_ERR_UPSTREAM_START', `cannot start stdio server "${this.#spec.command}": ${cause}`, undefined, { cause: exit?.error ?? err });
+  }
+}
+
+function describeExit(exit: ChildExit): string {
+  if (exit.error) return exit.error.message;
+  const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const tail = exit.stderrTail.at(-1);
+  return tail ? `${how} (stderr: ${tail})` : how;
+}
