@@ -1,15 +1,10 @@
 // SPEC §4 against a real redis-server: the shared behaviour suite, then what only Redis shows —
 // exact keys, fields and TTLs, one EVALSHA per call, NOSCRIPT recovery, and ToolHive's format.
 import t from 'tap';
-import type { RedisConfig } from '../../src/config/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createRedisStore, type RedisStore } from '../../src/ratelimit/redisStore.js';
-import { fixture, storeBehaviour } from '../unit/ratelimit/storeBehaviour.js';
+import { fixture, redisConfig, storeBehaviour } from '../unit/ratelimit/storeBehaviour.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
-
-export function redisConfig(port: number, password?: string): RedisConfig {
-  return { address: `127.0.0.1:${port}`, host: '127.0.0.1', port, db: 0, keyPrefix: '', password };
-}
 
 let redis: RedisHandle;
 t.before(async () => {

@@ -3,6 +3,7 @@
 // the TokenBucketStore contract.
 
 import type { Test } from 'tap';
+import type { RedisConfig } from '../../../src/config/types.js';
 import type { BucketRef, TokenBucketStore } from '../../../src/ratelimit/store.js';
 import { bucketRef, sharedKey, toolKey } from '../../../src/ratelimit/keys.js';
 
@@ -10,6 +11,11 @@ export interface StoreUnderTest {
   readonly store: TokenBucketStore;
   /** A byte-exact snapshot of everything the store holds for `keys` (HGETALL + TTL in Redis). */
   snapshot(keys: readonly string[]): Promise<string>;
+}
+
+/** The normalised RedisConfig the loader would build for a local test server. */
+export function redisConfig(port: number, password?: string): RedisConfig {
+  return { address: `127.0.0.1:${port}`, host: '127.0.0.1', port, db: 0, keyPrefix: '', password };
 }
 
 let serial = 0;
