@@ -1,0 +1,20 @@
+// RunConfig files (SPEC §2) for the thv-proxy scenarios. Each server gets its own `name`, hence
+// its own Redis keys, so that the rejecting server's bucket never shares state with the others.
+const NEVER = { maxTokens: 1_000_000_000, refillPeriod: '1s' };
+
+export function thvConfig(kind, { name, port, upstreamPort, redisPort, webhookPort }) {
+  const base = { name, transport: 'streamable-http', host: '127.0.0.1', port, target_host: '127.0.0.1', target_port: upstreamPort };
+  const redis = { scaling_config: { session_redis: { address: `127.0.0.1:${redisPort}` } } };
+  switch (kind) {
+    case 'nolimit': return base;
+    case 'redis': return { ...base, rate_limit_config: { shared: NEVER, tools: [{ name: 'echo', shared: NEVER }] }, ...redis };
+    // one token, refilled once an hour: after the first call every tools/call takes the 429 path
+    case 'reject': return { ...base, rate_limit_config: { shared: { maxTokens: 1, refillPeriod: '1h' }, tools: [{ name: 'echo', shared: NEVER }] }, ...redis };
+    case 'memory': return { ...base, rate_limit_config: { shared: NEVER, tools: [{ name: 'echo', shared: NEVER }] } };
+    case 'webhook': return {
+      ...base,
+      validating_webhooks: [{ name: 'fast', url: `http://127.0.0.1:${webhookPort}/`, failure_policy: 'fail', tls_config: { insecure_skip_verify: true } }],
+    };
+    default: throw new Error(`unknown thv-proxy config kind ${kind}`);
+  }
+}
