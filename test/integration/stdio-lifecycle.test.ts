@@ -1,0 +1,81 @@
+// SPEC §6 (stdio) and §1 (run, shutdown, exit 3): a child that dies is restarted and the
+// sessions keep working; requests in flight get 502; a command that cannot start is a startup
+// failure; shutdown leaves no child behind.
+import t from 'tap';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ThvError, EXIT } from '../../src/errors.js';
+import { startProxy } from '../../src/server/start.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { connectClient, everythingPids, pidAlive, startStdioProxy, stdioConfig, textOf, waitFor } from '../helpers/stdioHarness.js';
+
+t.test('§6 stdio: killing the child yields 502 for the call in flight, then the server works again', async (t) => {
+  const proxy = await startStdioProxy(t);
+  const a = await connectClient(t, proxy, 'client-a');
+  const b = await connectClient(t, proxy, 'client-b');
+  const [pid] = everythingPids();
+  t.ok(pid, 'the child runs');
+
+  const inFlight = a.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 1 } }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  // Let the call reach the child before killing it.
+  await new Promise((r) => setTimeout(r, 500));
+  process.kill(pid!, 'SIGKILL');
+  const err = await inFlight;
+  t.type(err, StreamableHTTPError, 'the in-flight call failed at the HTTP level');
+  t.equal((err as StreamableHTTPError).code, 502, 'with status 502');
+  t.match((err as Error).message, /Upstream MCP server unreachable/);
+
+  const newPid = await waitFor('a restarted child', () => everythingPids().find((p) => p !== pid));
+  t.not(newPid, pid, 'a new child was started');
+  t.notOk(pidAlive(pid!), 'the old child is gone');
+
+  // Both existing sessions keep working: the child was re-initialized from the cached initialize.
+  const ra = await a.callTool({ name: 'echo', arguments: { message: 'again' } });
+  t.equal(textOf(ra), 'Echo: again');
+  const rb = await b.callTool({ name: 'echo', arguments: { message: 'still here' } });
+  t.equal(textOf(rb), 'Echo: still here');
+  const sampled = await a.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'p', maxTokens: 5 } });
+  t.match(textOf(sampled), /sampled by client-a/, 'capabilities of the replayed initialize still hold');
+});
+
+t.test('§6 stdio: requests sent while the child restarts wait for it', async (t) => {
+  const proxy = await startStdioProxy(t);
+  const a = await connectClient(t, proxy, 'client-a');
+  const [pid] = everythingPids();
+  process.kill(pid!, 'SIGKILL');
+  await waitFor('the child to be gone', () => !pidAlive(pid!));
+  const r = await a.callTool({ name: 'echo', arguments: { message: 'queued' } });
+  t.equal(textOf(r), 'Echo: queued');
+});
+
+t.test('§1 stdio: closing the proxy stops the child; no process remains', async (t) => {
+  const proxy = await startProxy(await stdioConfig(), { logger: silentLogger() });
+  const client = await connectClient(t, proxy, 'client-a');
+  await client.callTool({ name: 'echo', arguments: { message: 'x' } });
+  const pids = everythingPids();
+  t.equal(pids.length, 1);
+  await proxy.close(1_000);
+  t.notOk(pidAlive(pids[0]!), 'the child is gone once close() resolves');
+  t.same(everythingPids(), [], 'no child of ours remains');
+});
+
+t.test('§1 stdio: a command that cannot start fails startup with exit code 3', async (t) => {
+  const missing = await startProxy(await stdioConfig({ command: '/nonexistent/mcp-server', args: [] }), { logger: silentLogger() }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.type(missing, ThvError);
+  t.equal((missing as ThvError).exitCode, EXIT.DEPENDENCY_FAILED);
+  t.equal((missing as ThvError).code, 'THV_ERR_UPSTREAM_START');
+  t.match((missing as Error).message, /^cannot start stdio server "\/nonexistent\/mcp-server": .*ENOENT/);
+
+  const exits = await startProxy(await stdioConfig({ args: ['-e', 'console.error("boom: missing API key"); process.exit(2)'] }), { logger: silentLogger() }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.type(exits, ThvError);
+  t.equal((exits as ThvError).exitCode, EXIT.DEPENDENCY_FAILED);
+  t.match((exits as Error).message, /exited with code 2 \(stderr: boom: missing API key\)/, 'the cause names the exit and the last stderr line');
+});
