@@ -21,6 +21,7 @@ const ALLOWED: Decision = Object.freeze({ allowed: true, rejectedScope: undefine
 /** Reconnect backoff: 50 ms doubling, capped at 2 s, forever. */
 const MAX_BACKOFF_MS = 2000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
+const AUTH_ERROR = /^(WRONGPASS|NOAUTH|ERR (invalid password|AUTH|Client sent AUTH))/;
 
 /** Script arguments of one bucket list: KEYS then ARGV (see lua/consume.lua), as strings. */
 function scriptArgs(buckets: readonly BucketRef[]): string[] {
@@ -151,7 +152,21 @@ export class RedisStore implements TokenBucketStore {
       this.#client.connect().catch(() => undefined);
     }
     if (this.#client.status !== 'ready') {
-      await new Promise<void>((resolve) => this.#client.once('ready', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        const onReady = (): void => {
+          this.#client.off('error', onError);
+          resolve();
+        };
+        // Retrying cannot fix a wrong password: give up at once instead of at the bound.
+        const onError = (err: Error): void => {
+          if (!AUTH_ERROR.test(err.message)) return;
+          this.#client.off('ready', onReady);
+          this.#client.off('error', onError);
+          reject(err);
+        };
+        this.#client.once('ready', onReady);
+        this.#client.on('error', onError);
+      });
     }
     // A wrong password or NOAUTH shows here, with Redis's own message.
     await this.#client.ping();
