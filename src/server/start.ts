@@ -43,6 +43,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
     const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume' });
     terminal = await createTerminal(config, logger, opts);
     await terminal.start?.();
+    // An HTTP upstream that is down now may come up later: say so, but serve (requests get 502).
+    const upstreamDown = await terminal.check?.(2000);
+    if (upstreamDown !== undefined) logger.warn(`${upstreamDown}; requests get 502 until it answers`);
     const server = createProxyServer({ config, stages, terminal, logger, store });
     const url = await server.listen().catch(async (err: unknown) => {
       await server.close(0);
