@@ -68,3 +68,16 @@ t.test('§6 stdio: requests without or with an unknown session are refused, DELE
   const other = await fetch(new URL('/elsewhere', proxy.url), { method: 'GET' });
   t.equal(other.status, 404);
 });
+
+t.test('§2 stdio env_vars reach the child; the proxy\'s own environment does not', async (t) => {
+  process.env.THV_SESSION_REDIS_PASSWORD = 'do-not-leak';
+  t.teardown(() => {
+    delete process.env.THV_SESSION_REDIS_PASSWORD;
+  });
+  const proxy = await startStdioProxy(t, { env: { STDIO_TEST_VAR: 'from-config' } });
+  const client = await connectClient(t, proxy, 'env-client');
+  const env = JSON.parse(textOf(await client.callTool({ name: 'get-env', arguments: {} }))) as Record<string, string>;
+  t.equal(env.STDIO_TEST_VAR, 'from-config');
+  t.equal(env.PATH, process.env.PATH, 'PATH is inherited');
+  t.notOk('THV_SESSION_REDIS_PASSWORD' in env, 'the Redis password is not inherited');
+});
