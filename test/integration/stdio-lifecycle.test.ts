@@ -40,12 +40,35 @@ t.test('§6 stdio: killing the child yields 502 for the call in flight, then the
   t.match(textOf(sampled), /sampled by client-a/, 'capabilities of the replayed initialize still hold');
 });
 
-t.test('§6 stdio: requests sent while the child restarts wait for it', async (t) => {
+t.test('§6 stdio: /ready pings the child: 200 while it answers, 503 while it hangs', async (t) => {
+  // SIGSTOP: the child lives but cannot answer (a hung server), so the ping times out.
+  const proxy = await startStdioProxy(t);
+  const ready = async () => {
+    const res = await fetch(new URL('/ready', proxy.url));
+    return { status: res.status, body: (await res.json()) as { failed?: { upstream?: string } } };
+  };
+  t.equal((await ready()).status, 200, 'ready before any client initialized the child');
+  const [pid] = everythingPids();
+  process.kill(pid!, 'SIGSTOP');
+  t.teardown(() => {
+    if (pidAlive(pid!)) process.kill(pid!, 'SIGKILL');
+  });
+  const stopped = await ready();
+  t.equal(stopped.status, 503, 'a child that does not answer is not ready');
+  t.match(stopped.body.failed?.upstream, /ping/);
+  process.kill(pid!, 'SIGCONT');
+  t.equal((await ready()).status, 200, 'ready again once it answers');
+});
+
+t.test('§6 stdio: requests sent while the child is re-initialized wait for it', async (t) => {
   const proxy = await startStdioProxy(t);
   const a = await connectClient(t, proxy, 'client-a');
   const [pid] = everythingPids();
   process.kill(pid!, 'SIGKILL');
-  await waitFor('the child to be gone', () => !pidAlive(pid!));
+  // Once the new child exists the proxy has seen the exit (a request sent before that was in
+  // flight to the dead child and rightly gets 502); it is now replaying initialize, and this
+  // request is held until that is done.
+  await waitFor('the new child', () => everythingPids().find((p) => p !== pid), 20_000);
   const r = await a.callTool({ name: 'echo', arguments: { message: 'queued' } });
   t.equal(textOf(r), 'Echo: queued');
 });
