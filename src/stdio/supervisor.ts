@@ -69,8 +69,15 @@ export class Supervisor {
 
   /** First start: resolves when the child is up and prepared; rejects with a ThvError (exit 3). */
   async start(): Promise<void> {
+    let child: StdioChild;
+    try {
+      child = this.#spawn();
+    } catch (err) {
+      // Invalid arguments throw synchronously (e.g. a NUL byte in the command).
+      this.#state = 'stopped';
+      throw this.#startError(undefined, err);
+    }
     process.on('exit', this.#onProcessExit);
-    const child = this.#spawn();
     let failed: ChildExit | undefined;
     const exited = new Promise<never>((_, reject) => {
       this.#firstExit = (exit) => {
@@ -157,7 +164,13 @@ export class Supervisor {
     this.#restartTimer = null;
     if (this.#state === 'stopped') return;
     this.#state = 'preparing';
-    const child = this.#spawn();
+    let child: StdioChild;
+    try {
+      child = this.#spawn();
+    } catch (err) {
+      this.#onExit(this.#generation, { code: null, signal: null, error: err as Error, stderrTail: [] });
+      return;
+    }
     const generation = this.#generation;
     this.#hooks.prepare(true).then(
       () => {
