@@ -1,11 +1,14 @@
 // Command-line flags of `npm run bench`, validated once.
 import { parseArgs } from 'node:util';
+import { SERVERS } from './stack.mjs';
 
 const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--connections C] [--warmup S]
                        [--only scenario,...] [--loader wrk|autocannon]
        npm run bench -- --soak S        (S seconds at load against thv-proxy + Redis limiter)
        npm run bench -- --streams N     (N concurrent open SSE streams through thv-proxy)
-       npm run bench -- --profile S     (node --cpu-prof of thv-proxy + Redis under S s of load)`;
+       npm run bench -- --profile S     (node --cpu-prof of thv-proxy + Redis under S s of load)
+       --target SERVER                  (soak/streams/profile: another server, default thv-redis;
+                                         e.g. thv-memory, thv-nolimit, P1, upstream)`;
 
 function positive(name, text, fallback) {
   if (text === undefined) return fallback;
@@ -20,12 +23,13 @@ export function readArgs(argv) {
     options: {
       rounds: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' },
       warmup: { type: 'string' }, only: { type: 'string' }, loader: { type: 'string' },
-      soak: { type: 'string' }, streams: { type: 'string' }, profile: { type: 'string' },
+      soak: { type: 'string' }, streams: { type: 'string' }, profile: { type: 'string' }, target: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
   const loader = values.loader ?? 'auto';
+  if (values.target !== undefined && !(values.target in SERVERS)) throw new Error(`--target must be one of ${Object.keys(SERVERS).join(', ')}\n${USAGE}`);
   if (!['auto', 'wrk', 'autocannon'].includes(loader)) throw new Error(`--loader must be wrk or autocannon\n${USAGE}`);
   return {
     rounds: Math.round(positive('rounds', values.rounds, 3)),
@@ -37,5 +41,6 @@ export function readArgs(argv) {
     soak: values.soak === undefined ? null : positive('soak', values.soak),
     streams: values.streams === undefined ? null : Math.round(positive('streams', values.streams)),
     profile: values.profile === undefined ? null : positive('profile', values.profile),
+    target: values.target ?? 'thv-redis',
   };
 }

@@ -4,7 +4,7 @@ const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US').r
 
 export function table(rows) {
   const head = '| scenario | req/s | p50 | p99 | non-2xx | Redis cmds/req | Redis ops/req (incl. in Lua) | proxy CPU µs/req | Redis CPU µs/req | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|';
-  const lines = rows.map((r) => `| ${r.label} | ${int(r.rps)} | ${f(r.p50Ms, 2)} ms | ${f(r.p99Ms, 2)} ms | ${f(r.non2xxShare * 100, 0)} % | ${f(r.redisCmdsPerReq, 2)} | ${f(r.redisOpsPerReq, 2)} | ${f(r.cpuUsPerReq)}${r.name === 'direct' ? ' (upstream)' : ''} | ${f(r.redisCpuUsPerReq)} | ${f(r.peakRssKb / 1024, 0)} MiB |`);
+  const lines = rows.map((r) => `| ${r.label} | ${int(r.rps)} | ${f(r.p50Ms, 2)} ms | ${f(r.p99Ms, 2)} ms | ${f(r.non2xxShare * 100, 0)} % | ${f(r.redisCmdsPerReq, 2)} | ${f(r.redisOpsPerReq, 2)} | ${f(r.cpuUsPerReq)}${r.name === 'direct' ? ' (upstream)' : ''} | ${r.usesRedis ? f(r.redisCpuUsPerReq) : '—'} | ${f(r.peakRssKb / 1024, 0)} MiB |`);
   return [head, ...lines].join('\n');
 }
 

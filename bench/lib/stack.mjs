@@ -41,7 +41,7 @@ export class Stack {
 
   url(name, path = '/mcp') { return `http://127.0.0.1:${this.running.get(name).port}${path}`; }
 
-  async #startOne(name, { nodeArgs = [] } = {}) {
+  async #startOne(name, { nodeArgs = [], env: extraEnv = {} } = {}) {
     const spec = SERVERS[name];
     for (const dep of spec.needs) await this.ensure(dep);
     if (name === 'redis') return;
@@ -54,16 +54,19 @@ export class Stack {
       const file = join(this.#tmp, `${name}.json`);
       const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port });
       writeFileSync(file, JSON.stringify(cfg, null, 2));
-      child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT });
+      child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: extraEnv });
       await waitServing(child, port, { healthPath: '/health' });
     } else {
-      child = new Child(name, process.execPath, [...nodeArgs, server(spec.script)], { env, cwd: ROOT });
+      child = new Child(name, process.execPath, [...nodeArgs, server(spec.script)], { env: { ...env, ...extraEnv }, cwd: ROOT });
       await waitServing(child, port);
     }
     this.running.set(name, { port, pid: child.pid, child });
   }
 
-  /** Starts `name` (and what it needs) unless it runs already; a failure is remembered, not thrown twice. */
+  /**
+   * Starts `name` (and what it needs) unless it runs already; a failure is remembered, not thrown
+   * twice. `opts`: extra node flags (`nodeArgs`) and environment (`env`) for that process only.
+   */
   async ensure(name, opts) {
     if (this.running.has(name) || (name === 'redis' && this.redis)) return;
     if (this.failed.has(name)) throw this.failed.get(name);

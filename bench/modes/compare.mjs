@@ -4,6 +4,7 @@ import { cpuSeconds, peakRssKb, rssKb } from '../lib/procfs.mjs';
 import { selectScenarios } from '../lib/scenarios.mjs';
 import { probe } from '../lib/probe.mjs';
 import { median } from '../lib/stats.mjs';
+import { SERVERS } from '../lib/stack.mjs';
 
 async function measure(stack, loader, scenario, opts) {
   const srv = stack.running.get(scenario.server);
@@ -69,7 +70,7 @@ export async function compare(stack, loader, opts, log) {
     const pick = (k) => median(rounds.map((x) => x[k]));
     const srv = stack.running.get(s.server);
     return {
-      name: s.name, label: s.label, server: s.server, expect: s.expect,
+      name: s.name, label: s.label, server: s.server, expect: s.expect, usesRedis: SERVERS[s.server].needs.includes('redis'),
       rps: pick('rps'), p50Ms: pick('p50Ms'), p99Ms: pick('p99Ms'),
       non2xxShare: median(rounds.map((x) => x.non2xx / x.requests)),
       cpuUsPerReq: pick('cpuUsPerReq'), redisCpuUsPerReq: pick('redisCpuUsPerReq'),

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { summariseProfile } from '../lib/profileSummary.mjs';
 import { TOOLS_CALL } from '../lib/bodies.mjs';
 
-const SERVER = 'thv-redis';
 
 export async function profile(stack, loader, opts, log) {
+  const SERVER = opts.target;
   const dir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results', `profile-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   await stack.ensure(SERVER, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
