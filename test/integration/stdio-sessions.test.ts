@@ -40,13 +40,13 @@ t.test('§6 stdio: requests without or with an unknown session are refused, DELE
 
   const unknown = await post({ 'mcp-session-id': 'nope' }, { jsonrpc: '2.0', id: 8, method: 'tools/list' });
   t.equal(unknown.status, 404);
-  t.equal((await unknown.json()).id, 8);
+  t.equal(((await unknown.json()) as { id: unknown }).id, 8);
 
   const init = await post({}, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
   t.equal(init.status, 200);
   const sid = init.headers.get('mcp-session-id');
   t.ok(sid, 'initialize answer carries Mcp-Session-Id');
-  const initBody = await init.json();
+  const initBody = (await init.json()) as { id: unknown; result: { serverInfo: { name: string } } };
   t.equal(initBody.id, 1);
   t.equal(initBody.result.serverInfo.name, 'mcp-servers/everything');
 
@@ -56,7 +56,7 @@ t.test('§6 stdio: requests without or with an unknown session are refused, DELE
   const list = await post({ 'mcp-session-id': sid! }, { jsonrpc: '2.0', id: 'x', method: 'tools/list' });
   t.equal(list.status, 200);
   t.equal(list.headers.get('content-type'), 'application/json');
-  const listBody = await list.json();
+  const listBody = (await list.json()) as { id: unknown; result: { tools: unknown } };
   t.equal(listBody.id, 'x', 'the client id is restored');
   t.ok(Array.isArray(listBody.result.tools));
 
