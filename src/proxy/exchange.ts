@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
-import { noteFailure } from '../server/context.js';
+import { noteFailure, noteStreaming } from '../server/context.js';
 import { clientResponseHeaders, isEventStream, markUnbuffered, type OutgoingHeaders } from './headers.js';
 import type { EndpointRewriter } from './sseEndpoint.js';
 
@@ -77,6 +77,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const sse = isEventStream(out['content-type']);
     if (sse) {
       markUnbuffered(out);
+      noteStreaming(this.#ctx);
       if (this.#makeRewriter !== null) this.#rewriter = this.#makeRewriter();
     }
     res.on('drain', onClientDrain);

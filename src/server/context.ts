@@ -32,6 +32,8 @@ export class ServerRequestContext implements RequestContext {
   rejectedBy: string | undefined = undefined;
   /** Why, for the request log only. */
   reason: string | undefined = undefined;
+  /** The response is an event stream (set by the terminal), so shutdown need not wait for it. */
+  streaming = false;
   readonly sink: ResponseCloseSink;
 
   constructor(req: IncomingMessage, res: ServerResponse, clientIp: string, sink: ResponseCloseSink) {
@@ -55,4 +57,9 @@ export function noteFailure(ctx: RequestContext, stage: string, reason: string |
     ctx.rejectedBy = stage;
     ctx.reason = reason;
   }
+}
+
+/** Record that the response is an event stream (shutdown ends standalone streams at once). */
+export function noteStreaming(ctx: RequestContext): void {
+  if (ctx instanceof ServerRequestContext) ctx.streaming = true;
 }

@@ -181,7 +181,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
       if (!res.headersSent) res.setHeader('connection', 'close');
       // A standalone event stream (GET) has no end to wait for: end it now; the client reconnects
       // to another replica. POSTs, including ones answered with SSE, get the grace period.
-      else if (ctx.httpMethod === 'GET' && String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) res.end();
+      else if (ctx.httpMethod === 'GET' && ctx.streaming) res.end();
     }
     if (this.#inFlight.size > 0) {
       let timer: NodeJS.Timeout | undefined;

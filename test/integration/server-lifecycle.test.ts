@@ -1,6 +1,7 @@
 // SPEC §1 `thv-proxy run` as a process: the serving line, request log lines on stdout (§8),
 // graceful SIGTERM (in-flight request completes, exit 0), port in use (exit 3).
 
+import http from 'node:http';
 import net from 'node:net';
 import t from 'tap';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
@@ -62,4 +63,28 @@ t.test('§1 run: --port overrides the config', async (t) => {
   t.teardown(() => proxy.stop('SIGKILL'));
   t.equal(proxy.url, `http://127.0.0.1:${port}`);
   t.equal(await proxy.stop('SIGINT'), 0, 'SIGINT also stops with 0');
+});
+
+t.test('§1 run: an open event stream does not hold shutdown for the whole grace period', async (t) => {
+  const upstream = await startRawUpstream((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': open\n\n'); // and never ends
+  });
+  t.teardown(() => upstream.close());
+  const proxy = await spawnProxy(httpConfig(upstream.port));
+  t.teardown(() => proxy.stop('SIGKILL'));
+  const u = new URL(proxy.url);
+  const ended = new Promise<void>((resolve, reject) => {
+    const req = http.get({ host: u.hostname, port: u.port, path: '/mcp', agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve());
+      res.once('error', reject);
+    });
+    req.on('error', reject);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const start = Date.now();
+  t.equal(await proxy.stop('SIGTERM'), 0);
+  await ended;
+  t.ok(Date.now() - start < 8000, `stopped in ${Date.now() - start} ms (grace is 10 s)`);
 });
