@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 
 function area(url) {
-  const dist = url.match(/\/dist\/(.+)$/);
-  if (dist) return `thv-proxy ${dist[1]}`;
   const dep = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (dep) return dep[1];
+  const dist = url.match(/\/dist\/(.+)$/);
+  if (dist) return `thv-proxy ${dist[1]}`;
   if (url.startsWith('node:')) return url.replace(/^node:internal\//, 'node:').split('/').slice(0, 2).join('/');
   return url;
 }
@@ -16,7 +16,8 @@ function area(url) {
 const short = (url) => url.replace(/^.*\/(dist|node_modules)\//, '$1/').replace(/^file:\/\//, '');
 const frameName = (cf) => `${cf.functionName || '(anonymous)'} ${short(cf.url)}:${cf.lineNumber + 1}`;
 
-export function summariseProfile(file, top = 25) {
+/** `requests`: how many requests the profiled process served, to express costs per request. */
+export function summariseProfile(file, requests, top = 25) {
   const prof = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -49,6 +50,6 @@ export function summariseProfile(file, top = 25) {
     fns.set(key, (fns.get(key) ?? 0) + us);
     areas.set(a, (areas.get(a) ?? 0) + us);
   }
-  const rank = (m) => [...m].sort((x, y) => y[1] - x[1]).map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / total }));
-  return { totalBusyMs: total / 1000, functions: rank(fns).slice(0, top), areas: rank(areas).slice(0, top) };
+  const rank = (m) => [...m].sort((x, y) => y[1] - x[1]).map(([name, us]) => ({ name, ms: us / 1000, pct: (100 * us) / total, usPerReq: us / requests }));
+  return { totalBusyMs: total / 1000, busyUsPerReq: total / requests, functions: rank(fns).slice(0, top), areas: rank(areas).slice(0, top) };
 }
