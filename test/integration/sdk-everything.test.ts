@@ -1,7 +1,7 @@
 // The official MCP client through the proxy to the reference server, in both HTTP transports
 // (SPEC §6): every kind of exchange an MCP client makes must work as it does directly.
 
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -31,7 +31,7 @@ function newClient(): Client {
   return client;
 }
 
-async function setUp(t: Tap.Test, mode: Mode): Promise<{ upstream: EverythingServer; proxy: InProcessProxy; client: Client; transport: StreamableHTTPClientTransport | SSEClientTransport }> {
+async function setUp(t: Test, mode: Mode): Promise<{ upstream: EverythingServer; proxy: InProcessProxy; client: Client; transport: StreamableHTTPClientTransport | SSEClientTransport }> {
   const upstream = await startEverything(mode);
   t.teardown(() => upstream.close());
   const proxy = await startInProcess(httpConfig(upstream.port, { transport: mode === 'sse' ? 'sse' : 'streamable-http' }));
