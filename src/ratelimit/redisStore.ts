@@ -114,19 +114,22 @@ export class RedisStore implements TokenBucketStore {
     return args;
   }
 
-  /** EVALSHA; on NOSCRIPT (SCRIPT FLUSH, failover) EVAL, which also reloads the script. */
-  async #run(script: LuaScript, numKeys: number, args: string[]): Promise<unknown[]> {
-    try {
-      return (await this.#client.evalsha(script.sha, numKeys, ...args)) as unknown[];
-    } catch (err) {
-      if (!isNoScript(err)) throw err;
-      return (await this.#client.eval(script.lua, numKeys, ...args)) as unknown[];
-    }
+  /** NOSCRIPT (SCRIPT FLUSH, failover): EVAL runs the script and loads it again. */
+  #fallback(err: unknown, script: LuaScript, numKeys: number, args: string[]): Promise<unknown[]> {
+    if (!isNoScript(err)) throw err;
+    return this.#client.eval(script.lua, numKeys, ...args) as Promise<unknown[]>;
   }
 
+  // Hot path: one EVALSHA, awaited directly (no extra async layer around it).
   async consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const args = this.#argsFor(buckets);
-    const reply = await this.#run(CONSUME_SCRIPT, buckets.length, withState ? args.withState : args.consume);
+    const argv = withState ? args.withState : args.consume;
+    let reply: unknown[];
+    try {
+      reply = (await this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...argv)) as unknown[];
+    } catch (err) {
+      reply = await this.#fallback(err, CONSUME_SCRIPT, buckets.length, argv);
+    }
     const reject = reply[0] as number;
     if (reject === 0 && !withState) return ALLOWED;
     return decision(buckets, reply, withState);
@@ -134,7 +137,12 @@ export class RedisStore implements TokenBucketStore {
 
   async peek(buckets: readonly BucketRef[]): Promise<Decision> {
     const args = this.#argsFor(buckets);
-    const reply = await this.#run(PEEK_SCRIPT, buckets.length, args.consume);
+    let reply: unknown[];
+    try {
+      reply = (await this.#client.evalsha(PEEK_SCRIPT.sha, buckets.length, ...args.consume)) as unknown[];
+    } catch (err) {
+      reply = await this.#fallback(err, PEEK_SCRIPT, buckets.length, args.consume);
+    }
     return decision(buckets, reply, true);
   }
 
