@@ -18,8 +18,10 @@ const GC_ARGS = ['--expose-gc', '--import', GC_PRELOAD];
 
 /** Full GC in each process (see lib/gcOnSignal.mjs), then a moment for the pages to go back. */
 async function settle(pids) {
-  for (const pid of pids) process.kill(pid, 'SIGUSR2');
-  await sleep(1500);
+  for (let i = 0; i < 2; i++) {
+    for (const pid of pids) process.kill(pid, 'SIGUSR2');
+    await sleep(1500);
+  }
 }
 const fds = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 
@@ -47,7 +49,8 @@ export async function streams(stack, loader, opts, log) {
   // while idle and would hide the streams' cost
   const warm = await Promise.all(Array.from({ length: BATCH }, () => openStream(stack.url(SERVER))));
   for (const s of warm) if (s.ok) s.req.destroy();
-  await sleep(1000);
+  // idle long enough for V8's memory reducer to have run before the baseline is read
+  await sleep(8000);
   await settle([proxy.pid, upstream.pid]);
   const before = { proxyKb: rssKb(proxy.pid), upstreamKb: rssKb(upstream.pid), proxyFds: fds(proxy.pid) };
 
