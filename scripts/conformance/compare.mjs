@@ -1,19 +1,37 @@
 // Per-scenario comparison of two conformance runs. A scenario's result is its list of checks as
-// (id, status, error message) with addresses, ids and times blanked out: so "same result" means
-// the same checks with the same outcome for the same reason, not merely the same pass count.
+// (id, status, error message, details) with addresses, ids and times blanked out: so "same
+// result" means the same checks with the same outcome for the same reason, having seen the same
+// answers (the details hold the bodies, statuses and headers the suite saw), not merely the same
+// pass count. Headers that belong to one connection (date, keep-alive, connection) are left out.
 //
 // EXPECTED lists the only differences that do not fail the run, each narrowly matched (scenario,
 // configurations, exact check outcomes) and with its reason; the table names them.
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const URL = /https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+/g;
+const ADDRESS = /(https?:\/\/)?(127\.0\.0\.1|localhost|\[::1\]):\d+/g;
 const TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
+const PER_CONNECTION = new Set(['date', 'keep-alive', 'connection', 'transfer-encoding']);
+
+const blank = (text) => text.replace(ADDRESS, '<address>').replace(UUID, '<uuid>').replace(TIME, '<time>');
+
+/** Header objects with sorted keys and without per-connection headers, anywhere in `value`. */
+function stable(value, key) {
+  if (Array.isArray(value)) return value.map((v) => stable(v));
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const k of Object.keys(value).sort()) {
+    if (key === 'headers' && PER_CONNECTION.has(k.toLowerCase())) continue;
+    out[k] = stable(value[k], k);
+  }
+  return out;
+}
 
 function normalise(checks) {
   return checks.map((c) => ({
     id: c.id,
     status: c.status,
-    message: (c.errorMessage ?? '').replace(URL, '<url>').replace(UUID, '<uuid>').replace(TIME, '<time>'),
+    message: blank(c.errorMessage ?? ''),
+    details: blank(JSON.stringify(stable(c.details ?? null))),
   }));
 }
 
@@ -93,6 +111,9 @@ export function explain(direct, proxied) {
     if (JSON.stringify(x) === JSON.stringify(y)) continue;
     const show = (c) => (c ? `${c.id} ${c.status}${c.message ? ` (${c.message.slice(0, 160)})` : ''}` : '—');
     lines.push(`direct: ${show(x)}  |  proxied: ${show(y)}`);
+    if (x && y && x.id === y.id && x.status === y.status && x.message === y.message) {
+      lines.push(`details differ: direct ${x.details.slice(0, 400)}  |  proxied ${y.details.slice(0, 400)}`);
+    }
   }
   return lines;
 }
