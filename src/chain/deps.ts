@@ -9,11 +9,19 @@ import { createMemoryStore, createRedisStore } from '../ratelimit/index.js';
 /** Startup bound of the Redis ping (SPEC §1). */
 export const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
+export interface OpenStoreOptions {
+  /**
+   * Bound of one rate-limit check (default: the store's 250 ms, SPEC §4). dry-run raises it: a
+   * one-off question deserves the real answer, not fail-open because a loaded Redis took 300 ms.
+   */
+  readonly commandTimeoutMs?: number;
+}
+
 /** The token-bucket store the config asks for, connected; null when nothing is rate limited. */
-export async function openStore(config: ProxyConfig, logger: Logger): Promise<TokenBucketStore | null> {
+export async function openStore(config: ProxyConfig, logger: Logger, opts: OpenStoreOptions = {}): Promise<TokenBucketStore | null> {
   if (!config.rateLimit) return null;
   if (config.store === 'memory') return createMemoryStore();
-  const store = createRedisStore(config.redis!, { logger });
+  const store = createRedisStore(config.redis!, { logger, ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: opts.commandTimeoutMs }) });
   try {
     await store.connect(REDIS_CONNECT_TIMEOUT_MS);
   } catch (err) {

@@ -8,19 +8,22 @@ import { openStore } from '../chain/deps.js';
 import { silentLogger } from '../observability/logger.js';
 import { readRequestSource } from '../dryrun/request.js';
 import { dryRun, formatDryRun } from '../dryrun/dryRun.js';
-import type { DryRunOptions } from './options.js';
+import type { DryRunOptions, Output } from './options.js';
 
-export async function dryRunCommand(opts: DryRunOptions): Promise<number> {
+/** One check, asked once: wait for Redis's answer rather than failing open at 250 ms. */
+const DRY_RUN_CHECK_TIMEOUT_MS = 5000;
+
+export async function dryRunCommand(opts: DryRunOptions, io: Output): Promise<number> {
   // Usage problems (no request, unreadable @file) come before the config is even read.
   const body = await readRequestSource(opts.request);
   const { config, warnings } = await loadConfigOrThrow(opts.config, { store: opts.store });
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
 
   const logger = silentLogger();
-  const store = await openStore(config, logger);
+  const store = await openStore(config, logger, { commandTimeoutMs: DRY_RUN_CHECK_TIMEOUT_MS });
   try {
     const result = await dryRun({ config, body, headerArgs: opts.headers, consume: opts.consume, store, logger });
-    process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : formatDryRun(result));
+    io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatDryRun(result));
     return result.verdict === 'forward' ? EXIT.OK : EXIT.DRY_RUN_REJECTED;
   } finally {
     await store?.close();

@@ -97,7 +97,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store'] }) => {
       const opts: DryRunOptions = { config: o.config, request: o.request, headers: o.header, consume: o.consume, json: o.json, store: o.store };
       const { dryRunCommand } = await import('./dryRun.js');
-      exitCode = await dryRunCommand(opts);
+      exitCode = await dryRunCommand(opts, io);
     });
 
   try {

@@ -72,6 +72,10 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     const outcome = await runChain(stages, ctx);
     if (outcome.rejection) {
       const r = outcome.rejection;
+      // A stage that threw (a bug: the client gets a 500) left no report of its own; say which.
+      if (outcome.rejectedBy && trace.at(-1)?.stage !== outcome.rejectedBy) {
+        trace.push({ stage: outcome.rejectedBy, outcome: 'reject', summary: `failed: ${r.reason ?? r.message}` });
+      }
       const body = r.body();
       const headers = r.responseHeaders();
       headers['content-length'] = String(Buffer.byteLength(body));

@@ -162,3 +162,13 @@ t.test('§4 --consume takes exactly one token from each bucket and arms the TTL'
     'the reported state is the stored state',
   );
 });
+
+t.test('§4 a slow Redis gets waited for: dry-run gives the real verdict, not fail-open at 250 ms', async (t) => {
+  const cfg = config('state-slow');
+  await client.hset(keys('state-slow').tool, 'tokens', '0', 'last_refill', String((await redisNowUs()) + 3_600_000_000));
+  // Write-capable commands (the scripts) wait until the pause ends; PING does not.
+  await client.call('CLIENT', 'PAUSE', '2500', 'WRITE');
+  const r = await dryRun(cfg);
+  t.equal(r.code, 4);
+  t.equal(r.stages[3]!.summary, 'rejected by tool:search (0/5, retry in 720s)');
+});
