@@ -106,8 +106,8 @@ t.test('§1 Redis accepting TCP but never answering: exit 3 at the 5 s bound, no
   const r = await thv(['dry-run', '--config', scratch.file('silent.json', config(port)), '--request', CALL], { timeoutMs: 20_000 });
   t.equal(r.code, 3, r.stderr);
   t.match(r.stderr, `Redis at 127.0.0.1:${port} is unreachable`);
-  // 5 s bound plus process start-up (about 1 s, more on a loaded machine).
-  t.ok(r.ms < 9000, `exited after ${r.ms} ms`);
+  // The 5 s bound plus process start-up: about 5.5 s idle, 6.5 s on a loaded 2-core machine.
+  t.ok(r.ms < 12_000, `exited after ${r.ms} ms`);
 });
 
 t.test('§1 --store memory needs no Redis: the configured address is never contacted', async (t) => {
