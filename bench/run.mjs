@@ -52,7 +52,8 @@ async function main() {
       log(`compare: ${opts.rounds} rounds x ${opts.duration} s, ${opts.connections} connections, load by ${loader.name}, ${env.cpus} CPUs, node ${env.node}`);
       const rows = await compare(stack, loader, opts, log);
       const checks = ratios(rows);
-      console.log(`\n${table(rows)}\n\nRatios (medians, same run):\n${checks.map((c) => `- ${c.text}`).join('\n')}`);
+      const lines = checks.length ? checks.map((c) => `- ${c.text}`).join('\n') : '- none: the selected scenarios pair no baseline';
+      console.log(`\n${table(rows)}\n\nRatios (medians, same run):\n${lines}`);
       save('compare', { env, opts, rows, ratios: checks });
     }
   } finally {

@@ -17,7 +17,11 @@ export class Child {
     this.#proc = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#proc.stderr.setEncoding('utf8');
     this.#proc.stderr.on('data', (d) => { this.#stderr = (this.#stderr + d).slice(-4000); });
-    this.exited = new Promise((resolve) => this.#proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) => {
+      this.#proc.once('exit', (code, signal) => resolve({ code, signal }));
+      // not startable at all (e.g. redis-server not installed): reported by waitServing
+      this.#proc.once('error', (err) => { this.#stderr += `cannot start ${command}: ${err.message}`; resolve({ code: -1, signal: null }); });
+    });
     this.exitCode = null;
     this.exited.then(({ code }) => { this.exitCode = code; started.delete(this); });
     started.add(this);
