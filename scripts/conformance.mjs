@@ -22,6 +22,15 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE_TIMEOUT_MS = 240_000;
 const args = new Set(process.argv.slice(2));
 const log = (line) => process.stderr.write(`${line}\n`);
+/** The raw results directory while a run is under way (removed on Ctrl-C too, unless --keep). */
+let work = null;
+
+function removeWork() {
+  if (!work) return;
+  if (args.has('--keep')) log(`raw results kept in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+  work = null;
+}
 
 function version(pkgDir) {
   return JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
@@ -49,7 +58,7 @@ async function main() {
   const suite = await ensureSuite(log);
   const scenarios = await listServerScenarios(suite);
   if (scenarios.length === 0) throw new Error('conformance list named no server scenario');
-  const work = mkdtempSync(join(tmpdir(), 'thv-conformance-'));
+  work = mkdtempSync(join(tmpdir(), 'thv-conformance-'));
   const runs = [];
   try {
     for (const target of targets(ROOT, work)) {
@@ -67,8 +76,7 @@ async function main() {
       }
     }
   } finally {
-    if (args.has('--keep')) log(`raw results kept in ${work}`);
-    else rmSync(work, { recursive: true, force: true });
+    removeWork();
   }
 
   const [direct, ...proxied] = runs;
@@ -130,6 +138,7 @@ async function stopOn(signal) {
   stopping = true;
   log(`${signal}: stopping every child`);
   await stopAll();
+  removeWork();
   process.exit(130);
 }
 process.once('SIGINT', () => void stopOn('SIGINT'));
