@@ -26,8 +26,12 @@ export interface HttpProxyOptions {
   readonly headersTimeoutMs?: number;
   /** TCP/TLS connect bound (default 10 s). */
   readonly connectTimeoutMs?: number;
-  /** Pool size (default 64). */
-  readonly connections?: number;
+  /**
+   * Cap on upstream connections (default: none). Any cap is a trap here: an open SSE stream (a
+   * standalone GET, or a long tool call answered with SSE) holds its connection for its whole
+   * life, so N open streams would queue every other request behind them forever.
+   */
+  readonly connections?: number | null;
 }
 
 function peerAddress(ctx: RequestContext): string {
@@ -59,7 +63,9 @@ export class HttpProxyTerminal implements Terminal {
     const basePath = this.#basePath;
     this.#makeRewriter = opts.transport === 'sse' ? () => new EndpointRewriter(origin, basePath) : null;
     this.#pool = new Pool(this.#origin, {
-      connections: opts.connections ?? 64,
+      // Unbounded: one upstream connection per concurrent client request, idle ones kept alive
+      // and reused. Concurrency limits belong to the rate limiter, not to a queue in the pool.
+      connections: opts.connections ?? null,
       pipelining: 1,
       headersTimeout: this.#headersTimeoutMs,
       // SSE responses have no end and may be quiet for minutes: no body timeout at all.
