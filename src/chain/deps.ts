@@ -11,10 +11,11 @@ export const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 export interface OpenStoreOptions {
   /**
-   * Bound of one rate-limit check (default: the store's 250 ms, SPEC §4). dry-run raises it: a
-   * one-off question deserves the real answer, not fail-open because a loaded Redis took 300 ms.
+   * Bound of one rate-limit check (default: the store's 250 ms, SPEC §4); `--rate-limit-timeout`
+   * sets it. dry-run raises it to 5 s by default: a one-off question deserves the real answer, not
+   * fail-open because a loaded Redis took 300 ms.
    */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs?: number | undefined;
 }
 
 /** The token-bucket store the config asks for, connected; null when nothing is rate limited. */

@@ -10,7 +10,7 @@ import { readRequestSource } from '../dryrun/request.js';
 import { dryRun, formatDryRun } from '../dryrun/dryRun.js';
 import type { DryRunOptions, Output } from './options.js';
 
-/** One check, asked once: wait for Redis's answer rather than failing open at 250 ms. */
+/** One check, asked once: wait for Redis's answer rather than failing open at 250 ms (unless --rate-limit-timeout says otherwise). */
 const DRY_RUN_CHECK_TIMEOUT_MS = 5000;
 
 export async function dryRunCommand(opts: DryRunOptions, io: Output): Promise<number> {
@@ -20,7 +20,7 @@ export async function dryRunCommand(opts: DryRunOptions, io: Output): Promise<nu
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
 
   const logger = silentLogger();
-  const store = await openStore(config, logger, { commandTimeoutMs: DRY_RUN_CHECK_TIMEOUT_MS });
+  const store = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs ?? DRY_RUN_CHECK_TIMEOUT_MS });
   try {
     const result = await dryRun({ config, body, headerArgs: opts.headers, consume: opts.consume, store, logger });
     io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatDryRun(result));

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, ThvError } from '../errors.js';
-import { LOG_FORMATS, LOG_LEVELS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
+import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
 import { validateCommand } from './validate.js';
 
 function packageVersion(): string {
@@ -20,6 +21,25 @@ function integer(min: number, max: number, what: string): (value: string) => num
     return n;
   };
 }
+
+/** `--rate-limit-timeout <duration>`: a Go duration, > 0 and <= 5s, in milliseconds. */
+export function parseRateLimitTimeout(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`expected a Go duration such as 250ms or 1s (${err instanceof Error ? err.message : String(err)}).`);
+  }
+  if (!(ms > 0) || ms > RATE_LIMIT_TIMEOUT_MAX_MS) {
+    throw new InvalidArgumentError(`expected a duration greater than 0 and at most ${formatDuration(RATE_LIMIT_TIMEOUT_MAX_MS)}, got ${value}.`);
+  }
+  return ms;
+}
+
+const rateLimitTimeoutOption = (fallback: string): Option =>
+  new Option('--rate-limit-timeout <duration>', `bound of one rate-limit check; slower fails open (Go duration, > 0, <= 5s; default ${fallback})`).argParser(
+    parseRateLimitTimeout,
+  );
 
 const storeOption = (): Option =>
   new Option('--store <kind>', 'token-bucket store: redis, or memory (limits per process only)').choices(STORE_KINDS).default('redis');
@@ -53,7 +73,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log-format <format>', 'log format').choices(LOG_FORMATS).default('json'))
     .option('--max-body <bytes>', 'largest request body in bytes (overrides max_body_bytes)', integer(1, Number.MAX_SAFE_INTEGER, 'a byte count'))
-    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number }) => {
+    .addOption(rateLimitTimeoutOption('250ms'))
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number }) => {
       debug = o.logLevel === 'debug' || o.logLevel === 'trace';
       const opts: RunOptions = {
         config: o.config,
@@ -63,6 +84,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         logLevel: o.logLevel,
         logFormat: o.logFormat,
         maxBodyBytes: o.maxBody,
+        rateLimitTimeoutMs: o.rateLimitTimeout,
       };
       // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
       const { runCommand } = await import('./run.js');
@@ -94,8 +116,18 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .option('--consume', 'take tokens from the buckets (by default they are only read)', false)
     .option('--json', 'print the result as one JSON object', false)
     .addOption(storeOption())
-    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store'] }) => {
-      const opts: DryRunOptions = { config: o.config, request: o.request, headers: o.header, consume: o.consume, json: o.json, store: o.store };
+    // dry-run's own default is 5s: one question asked once deserves Redis's real answer.
+    .addOption(rateLimitTimeoutOption('5s'))
+    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store']; rateLimitTimeout?: number }) => {
+      const opts: DryRunOptions = {
+        config: o.config,
+        request: o.request,
+        headers: o.header,
+        consume: o.consume,
+        json: o.json,
+        store: o.store,
+        rateLimitTimeoutMs: o.rateLimitTimeout,
+      };
       const { dryRunCommand } = await import('./dryRun.js');
       exitCode = await dryRunCommand(opts, io);
     });

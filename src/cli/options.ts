@@ -8,7 +8,14 @@ export const STORE_KINDS = ['redis', 'memory'] as const satisfies readonly Store
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 export const LOG_FORMATS = ['json', 'pretty'] as const satisfies readonly LogFormat[];
 
-/** `thv-proxy run --config <file> [--host] [--port] [--store] [--log-level] [--log-format] [--max-body]` */
+/**
+ * `--rate-limit-timeout`: the bound of one rate-limit check (SPEC §4: slower fails open). Above
+ * 5 s a "bound" stops protecting anything: a request would wait longer for a limiter than for
+ * most upstreams, so larger values are refused as a usage error.
+ */
+export const RATE_LIMIT_TIMEOUT_MAX_MS = 5000;
+
+/** `thv-proxy run --config <file> [--host] [--port] [--store] [--log-level] [--log-format] [--max-body] [--rate-limit-timeout]` */
 export interface RunOptions {
   /** Path of the RunConfig file. */
   readonly config: string;
@@ -22,6 +29,8 @@ export interface RunOptions {
   readonly logFormat: LogFormat;
   /** Overrides the config's `max_body_bytes`. */
   readonly maxBodyBytes: number | undefined;
+  /** Bound of one rate-limit check in ms (`--rate-limit-timeout`); undefined: the store's 250 ms. */
+  readonly rateLimitTimeoutMs: number | undefined;
 }
 
 /** `thv-proxy validate <file> | --config <file> [--json] [--store]` */
@@ -31,7 +40,7 @@ export interface ValidateOptions {
   readonly store: StoreKind;
 }
 
-/** `thv-proxy dry-run --config <file> --request <json|@file|-> [--header 'Name: value']... [--consume] [--json] [--store]` */
+/** `thv-proxy dry-run --config <file> --request <json|@file|-> [--header 'Name: value']... [--consume] [--json] [--store] [--rate-limit-timeout]` */
 export interface DryRunOptions {
   readonly config: string;
   /** The request source exactly as given: inline JSON, `@file`, or `-` for stdin. */
@@ -42,6 +51,8 @@ export interface DryRunOptions {
   readonly consume: boolean;
   readonly json: boolean;
   readonly store: StoreKind;
+  /** Bound of the rate-limit check in ms (`--rate-limit-timeout`); undefined: dry-run's own 5 s. */
+  readonly rateLimitTimeoutMs: number | undefined;
 }
 
 /** Where a command prints; process.stdout/stderr in the binary, buffers in tests. */

@@ -19,7 +19,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
   for (const w of warnings) logger.warn(w);
 
-  const proxy = await startProxy(config, { logger });
+  const proxy = await startProxy(config, { logger, rateLimitTimeoutMs: opts.rateLimitTimeoutMs });
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

@@ -23,6 +23,8 @@ export interface RunningProxy {
 
 export interface StartOptions extends TerminalOptions {
   readonly logger: Logger;
+  /** Bound of one rate-limit check in ms (`--rate-limit-timeout`); undefined: 250 ms (SPEC §4). */
+  readonly rateLimitTimeoutMs?: number | undefined;
 }
 
 /** The path an MCP client uses: SSE clients open /sse, streamable HTTP clients POST /mcp. */
@@ -37,7 +39,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
   if (config.rateLimit && config.store === 'memory') {
     logger.warn('rate limits use the in-process memory store: they hold per process only, not across replicas');
   }
-  const store: TokenBucketStore | null = await openStore(config, logger);
+  const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs });
   let terminal: Terminal | undefined;
   try {
     const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume' });

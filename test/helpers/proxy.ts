@@ -14,8 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunConfigFile } from '../../src/config/types.js';
 import { loadConfigText } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startProxy, type RunningProxy } from '../../src/server/start.js';
-import type { TerminalOptions } from '../../src/proxy/terminal.js';
+import { startProxy, type RunningProxy, type StartOptions } from '../../src/server/start.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'thv-proxy');
@@ -34,7 +33,7 @@ export interface InProcessProxy extends RunningProxy {
 }
 
 /** Start the proxy in this process from a RunConfig object (through the real loader). */
-export async function startInProcess(file: RunConfigFile, opts: TerminalOptions & { store?: 'redis' | 'memory' } = {}): Promise<InProcessProxy> {
+export async function startInProcess(file: RunConfigFile, opts: Omit<StartOptions, 'logger'> & { store?: 'redis' | 'memory' } = {}): Promise<InProcessProxy> {
   const loaded = loadConfigText(JSON.stringify(file), 'test-config.json', { store: opts.store }, process.env);
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.errors)}`);
   const logs: LogLine[] = [];

@@ -89,3 +89,18 @@ export async function startRedis(opts: { password?: string; port?: number } = {}
     },
   };
 }
+
+/**
+ * The EXPIRE a token bucket's last write set, in whole seconds: PEXPIRETIME minus that write's
+ * Redis TIME (the `last_refill` field). Unlike TTL, it does not count down while a loaded machine
+ * runs the test. EXPIRE runs in the same script microseconds after TIME, so the result is a whole
+ * number of seconds (up to 200 ms late for a descheduled Redis, 10 ms early for clock rounding);
+ * anything else is returned unrounded and fails the caller's equality.
+ */
+export async function bucketExpirySeconds(redis: RedisHandle, key: string): Promise<number> {
+  const expiresAtMs = Number(await redis.cli('PEXPIRETIME', key));
+  const writtenAtMs = Number(await redis.cli('HGET', key, 'last_refill')) / 1000;
+  const seconds = (expiresAtMs - writtenAtMs) / 1000;
+  const whole = Math.round(seconds);
+  return seconds - whole > -0.01 && seconds - whole < 0.2 ? whole : seconds;
+}

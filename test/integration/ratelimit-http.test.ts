@@ -3,7 +3,7 @@
 // during an outage and limiting again after it.
 import t from 'tap';
 import type { RunConfigFile } from '../../src/config/types.js';
-import { startRedis, type RedisHandle } from '../helpers/redis.js';
+import { bucketExpirySeconds, startRedis, type RedisHandle } from '../helpers/redis.js';
 import { httpConfig, startInProcess, type InProcessProxy } from '../helpers/proxy.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 
@@ -17,7 +17,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function setup(t: { teardown(fn: () => unknown): void }, redis: RedisHandle, name: string): Promise<InProcessProxy> {
+/** A bucket's state as Redis holds it: tokens and the microsecond Redis TIME of its last write. */
+async function bucket(redis: RedisHandle, key: string): Promise<{ tokens: number; lastRefillUs: number }> {
+  const [tokens, last] = (await redis.cli('HMGET', key, 'tokens', 'last_refill')).split('\n');
+  return { tokens: Number(tokens), lastRefillUs: Number(last) };
+}
+
+/** What a bucket holds at `atUs` after `from`, refilled at `perSecond` up to `capacity` (SPEC §4). */
+function refilled(from: { tokens: number; lastRefillUs: number }, atUs: number, perSecond: number, capacity: number): number {
+  return Math.min(capacity, from.tokens + (Math.max(0, atUs - from.lastRefillUs) / 1e6) * perSecond);
+}
+
+// `rateLimitTimeoutMs`: tests that count 200s and 429s exactly give a loaded Redis 2 s, so that no
+// check fails open (by design at 250 ms) and turns a 429 into a 200.
+async function setup(t: { teardown(fn: () => unknown): void }, redis: RedisHandle, name: string, rateLimitTimeoutMs?: number): Promise<InProcessProxy> {
   const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, { content: [] }));
   t.teardown(() => upstream.close());
   const file: RunConfigFile = httpConfig(upstream.port, {
@@ -25,7 +38,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, redis: RedisHandl
     rate_limit_config: { shared: { maxTokens: 100, refillPeriod: '1m0s' }, tools: [{ name: 'search', shared: { maxTokens: 2, refillPeriod: '2s' } }] },
     scaling_config: { session_redis: { address: `127.0.0.1:${redis.port}` } },
   });
-  const proxy = await startInProcess(file);
+  const proxy = await startInProcess(file, { rateLimitTimeoutMs });
   t.teardown(() => proxy.close(1000));
   return proxy;
 }
@@ -37,29 +50,45 @@ t.before(async () => {
 t.teardown(() => redis.stop());
 
 t.test('§4 over HTTP: capacity, the exact 429, atomicity in Redis, refill', async (t) => {
-  const proxy = await setup(t, redis, 'http-capacity');
+  const proxy = await setup(t, redis, 'http-capacity', 2000);
   for (let i = 0; i < 2; i++) t.equal((await call(proxy.endpoint, 'tools/call', 'search')).status, 200);
   const sharedKey = 'thv:rl:{default:http-capacity}:shared';
-  const sharedBefore = await redis.cli('HGET', sharedKey, 'tokens');
-  t.equal(Math.round(Number(sharedBefore)), 98);
+  const toolKey = 'thv:rl:{default:http-capacity}:shared:tool:search';
+  const sharedBefore = await bucket(redis, sharedKey);
+  t.equal(Math.round(sharedBefore.tokens), 98);
 
   const r = await call(proxy.endpoint, 'tools/call', 'search');
   t.equal(r.status, 429);
   t.equal(r.headers.get('retry-after'), '1', '2 tokens per 2 s: under 1 s to the next token');
   t.equal(r.headers.get('content-type'), 'application/json');
   t.equal(await r.text(), `{"jsonrpc":"2.0","id":${seq},"error":{"code":-32029,"message":"Rate limit exceeded","data":{"retryAfterSeconds":1,"scope":"tool:search"}}}`);
-  // The rejection stores the refilled state (SPEC §4): tokens may only have grown by refill
-  // (100/min for a few ms), never lost the token a consumed call would take.
-  const sharedAfter = Number(await redis.cli('HGET', sharedKey, 'tokens'));
-  t.ok(sharedAfter >= Number(sharedBefore) && sharedAfter - Number(sharedBefore) < 0.5, `shared bucket not consumed (${sharedBefore} -> ${sharedAfter})`);
+  // The rejection stores the refilled state (SPEC §4): exactly the refill (100/min) over the time
+  // between the two writes, as Redis timed them, never minus the token a consumed call would take.
+  const sharedAfter = await bucket(redis, sharedKey);
+  const expected = refilled(sharedBefore, sharedAfter.lastRefillUs, 100 / 60, 100);
+  t.ok(Math.abs(sharedAfter.tokens - expected) < 0.001, `shared bucket refilled, not consumed (${sharedBefore.tokens} -> ${sharedAfter.tokens}, expected ${expected})`);
 
   t.equal((await call(proxy.endpoint, 'tools/call', 'other')).status, 200, 'another tool is not limited by search');
   t.equal((await call(proxy.endpoint, 'tools/list')).status, 200);
-  t.equal(await redis.cli('TTL', 'thv:rl:{default:http-capacity}:shared:tool:search'), '4', 'EXPIRE ceil(2 * 2 s)');
+  t.equal(await bucketExpirySeconds(redis, toolKey), 4, 'EXPIRE ceil(2 * 2 s)');
 
-  await sleep(1100);
-  t.equal((await call(proxy.endpoint, 'tools/call', 'search')).status, 200, 'refilled one token after 1 s');
-  t.equal((await call(proxy.endpoint, 'tools/call', 'search')).status, 429);
+  // Refill at 1 token/s: poll until a call passes (it must, within a few seconds), then the next
+  // call's verdict must be what the bucket's own state predicts. That is a 429 unless this machine
+  // stalled for most of a second between the two calls, and the prediction checks either way.
+  const emptied = await bucket(redis, toolKey);
+  const deadline = Date.now() + 10_000;
+  let status = 429;
+  while (status === 429 && Date.now() < deadline) {
+    await sleep(100);
+    status = (await call(proxy.endpoint, 'tools/call', 'search')).status;
+  }
+  t.equal(status, 200, 'refilled: a call passes again');
+  const afterRefill = await bucket(redis, toolKey);
+  t.ok(afterRefill.lastRefillUs - emptied.lastRefillUs >= (1 - emptied.tokens) * 1e6 - 1000, 'not before one token had refilled');
+  const next = (await call(proxy.endpoint, 'tools/call', 'search')).status;
+  const atNext = await bucket(redis, toolKey);
+  const held = refilled(afterRefill, atNext.lastRefillUs, 1, 2);
+  t.equal(next, held >= 1 ? 200 : 429, `next call judged on ${held.toFixed(3)} tokens`);
   const log = proxy.requestLogs().find((l) => l.status === 429);
   t.ok(log, 'the request log records the 429');
 });

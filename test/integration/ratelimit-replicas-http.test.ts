@@ -29,11 +29,12 @@ t.test('§4 three proxy processes on one Redis: the sum of allowed calls equals 
     rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: 30, refillPeriod: '1h' } }] },
     scaling_config: { session_redis: { address: `127.0.0.1:${redis.port}` } },
   });
-  const proxies = await Promise.all([0, 1, 2].map(() => spawnProxy(file)));
+  // --rate-limit-timeout 2s: on a loaded machine a check can outlive the default 250 ms bound and
+  // fail open (by design), which would let a 31st call through; this test is about the count.
+  const proxies = await Promise.all([0, 1, 2].map(() => spawnProxy(file, ['--rate-limit-timeout', '2s'])));
   for (const p of proxies) t.teardown(() => p.stop());
 
-  // Waves of 9 concurrent calls (3 per replica): concurrent across replicas, yet light enough
-  // that no check outlives the 250 ms bound on a loaded box (that would fail open, by design).
+  // Waves of 9 concurrent calls (3 per replica): concurrent across replicas.
   const statuses: number[] = [];
   for (let wave = 0; wave < 10; wave++) {
     statuses.push(...(await Promise.all(Array.from({ length: 9 }, (_, i) => call(proxies[i % 3]!.endpoint, wave * 9 + i)))));
@@ -60,11 +61,16 @@ t.test('§1 Redis down at startup: exit 3 within 6 s, address and cause named, p
   t.teardown(() => {
     delete process.env.THV_SESSION_REDIS_PASSWORD;
   });
-  const start = Date.now();
+  // Start-up alone (node, imports, config) can take seconds on a loaded machine: measure it with
+  // `validate`, so the bound checks what the Redis ping adds, not how busy the machine is.
+  let start = Date.now();
+  t.equal((await runCli(['validate', path], 20_000)).code, 0);
+  const baseline = Date.now() - start;
+  start = Date.now();
   const r = await runCli(['run', '--config', path], 20_000);
   const took = Date.now() - start;
   t.equal(r.code, 3);
-  t.ok(took < 6000 + 2000, `exited after ${took} ms (5 s bound + process start)`);
+  t.ok(took < 6000 + 2000 || took - baseline < 6000 + 1000, `exited after ${took} ms (5 s bound + process start; validate alone: ${baseline} ms)`);
   t.match(r.stderr, `Redis at 127.0.0.1:${port} is unreachable: connect ECONNREFUSED`);
   t.notMatch(r.stdout + r.stderr, secret);
 });
