@@ -1,54 +1,76 @@
 // One line per request at info (SPEC §8): HTTP method, path, status, duration, MCP method, tool,
 // and which stage refused the request and why. Headers are never logged, so Authorization and
 // Cookie values cannot leak; the query string is left out too (it may carry tokens).
+//
+// Hot path (one line per request): a pino instance of its own on the process logger's
+// destination, without the process logger's redaction paths (the wildcard paths made redact
+// walk every line, and these fields are fixed and never hold a secret); the fields in one
+// fixed-shape object (pino leaves undefined members out); nothing built when info is off.
 
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import type { ServerRequestContext } from '../server/context.js';
 
-/** Fields of the request log line (docs/operations.md lists them). */
-export interface RequestLogFields {
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  clientIp: string;
-  mcpMethod?: string;
+/** Fields of the request log line (docs/operations.md lists them); undefined ones are not written. */
+export class RequestLogFields {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly clientIp: string;
+  readonly mcpMethod: string | undefined;
   /** tools/call only: the tool name. */
-  tool?: string;
-  rpcId?: string | number | null;
-  rejectedBy?: string;
-  reason?: string;
+  readonly tool: string | undefined;
+  readonly rpcId: string | number | null | undefined;
+  readonly rejectedBy: string | undefined;
+  readonly reason: string | undefined;
   /** The client went away before the response was complete. */
-  aborted?: true;
-}
+  readonly aborted: true | undefined;
 
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  constructor(ctx: ServerRequestContext) {
+    const res = ctx.res;
+    const url = ctx.url;
+    const q = url.indexOf('?');
+    const mcp = ctx.mcp;
+    this.method = ctx.httpMethod;
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.status = res.statusCode;
+    this.durationMs = Math.round(Number(process.hrtime.bigint() - ctx.startNs) / 1e4) / 100;
+    this.clientIp = ctx.clientIp;
+    this.mcpMethod = mcp?.method;
+    this.tool = mcp !== null && mcp.method === 'tools/call' ? mcp.resourceId : undefined;
+    this.rpcId = mcp?.id;
+    this.rejectedBy = ctx.rejectedBy;
+    this.reason = ctx.reason;
+    this.aborted = res.writableFinished ? undefined : true;
+  }
 }
 
 export function requestLogFields(ctx: ServerRequestContext): RequestLogFields {
-  const res = ctx.res;
-  const fields: RequestLogFields = {
-    method: ctx.httpMethod,
-    path: pathOf(ctx.url),
-    status: res.statusCode,
-    durationMs: Math.round(Number(process.hrtime.bigint() - ctx.startNs) / 1e4) / 100,
-    clientIp: ctx.clientIp,
-  };
-  const mcp = ctx.mcp;
-  if (mcp !== null) {
-    if (mcp.method !== undefined) fields.mcpMethod = mcp.method;
-    if (mcp.method === 'tools/call' && mcp.resourceId !== undefined) fields.tool = mcp.resourceId;
-    if (mcp.id !== undefined) fields.rpcId = mcp.id;
+  return new RequestLogFields(ctx);
+}
+
+/** Writes the request lines; built once per server from the process logger. */
+export class RequestLog {
+  readonly #logger: Logger;
+  readonly #enabled: boolean;
+
+  constructor(processLogger: Logger) {
+    this.#enabled = processLogger.isLevelEnabled('info');
+    const destination = (processLogger as unknown as Record<symbol, pino.DestinationStream | undefined>)[pino.symbols.streamSym];
+    // Same destination, level and base fields as the process logger; no redaction (see above).
+    this.#logger =
+      this.#enabled && destination !== undefined
+        ? pino({ level: processLogger.level, base: { pid: process.pid } }, destination)
+        : processLogger;
   }
-  if (ctx.rejectedBy !== undefined) fields.rejectedBy = ctx.rejectedBy;
-  if (ctx.reason !== undefined) fields.reason = ctx.reason;
-  if (!res.writableFinished) fields.aborted = true;
-  return fields;
+
+  write(ctx: ServerRequestContext): void {
+    if (!this.#enabled) return;
+    this.#logger.info(new RequestLogFields(ctx), 'request');
+  }
 }
 
 export function logRequest(logger: Logger, ctx: ServerRequestContext): void {
   if (!logger.isLevelEnabled('info')) return;
-  logger.info(requestLogFields(ctx), 'request');
+  logger.info(new RequestLogFields(ctx), 'request');
 }

@@ -11,7 +11,7 @@ import { runChain, type ChainOutcome } from '../chain/run.js';
 import type { Middleware, Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
-import { logRequest } from '../observability/requestLog.js';
+import { RequestLog } from '../observability/requestLog.js';
 import { kContext, ServerRequestContext, type ContextResponse, type ResponseCloseSink } from './context.js';
 import { answerHealth, answerReady, probeOf } from './health.js';
 
@@ -50,6 +50,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   readonly #stages: readonly Middleware[];
   readonly #terminal: Terminal;
   readonly #logger: Logger;
+  readonly #requestLog: RequestLog;
   readonly #store: TokenBucketStore | null;
   readonly #server: http.Server;
   readonly #inFlight = new Set<ServerRequestContext>();
@@ -61,6 +62,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     this.#stages = deps.stages;
     this.#terminal = deps.terminal;
     this.#logger = deps.logger;
+    this.#requestLog = new RequestLog(deps.logger);
     this.#store = deps.store;
     this.#server = http.createServer(
       {
@@ -140,7 +142,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
 
   responseClosed(ctx: ServerRequestContext): void {
     this.#inFlight.delete(ctx);
-    logRequest(this.#logger, ctx);
+    this.#requestLog.write(ctx);
     if (this.#closing !== null) {
       this.#server.closeIdleConnections();
       if (this.#inFlight.size === 0) this.#drained?.();
