@@ -72,29 +72,44 @@ class RateLimitStage implements RateLimitMiddleware {
       if (ctx.trace) ctx.note = { summary: `no bucket applies to tool "${tool ?? ''}"` };
       return undefined;
     }
-    return this.#check(ctx, buckets);
+    // Dry-run (trace) and peek take the annotated path; a served request one promise chain.
+    if (ctx.trace !== null || this.#peek) return this.#checkTraced(ctx, buckets);
+    return this.#store.consume(buckets, false).then((d) => this.#decided(ctx, d), this.#failedOpen);
   }
 
-  async #check(ctx: RequestContext, buckets: readonly BucketRef[]): Promise<StageResult> {
-    const tracing = ctx.trace !== null;
+  /** A failed check lets the request through (SPEC §4 fail-open); built once, not per request. */
+  readonly #failedOpen = (err: unknown): undefined => {
+    this.failOpen.record(err);
+    return undefined;
+  };
+
+  #decided(ctx: RequestContext, d: Decision): StageResult {
+    this.failOpen.recovered();
+    return d.allowed ? undefined : rejection(ctx, d);
+  }
+
+  async #checkTraced(ctx: RequestContext, buckets: readonly BucketRef[]): Promise<StageResult> {
     let d: Decision;
     try {
-      d = await (this.#peek ? this.#store.peek(buckets) : this.#store.consume(buckets, tracing));
+      d = await (this.#peek ? this.#store.peek(buckets) : this.#store.consume(buckets, true));
     } catch (err) {
       this.failOpen.record(err);
-      if (tracing) ctx.note = { summary: `allowed unchecked: store failed (fail-open): ${this.failOpen.lastCause}`, facts: { failOpen: true } };
+      if (ctx.trace !== null) ctx.note = { summary: `allowed unchecked: store failed (fail-open): ${this.failOpen.lastCause}`, facts: { failOpen: true } };
       return undefined;
     }
     this.failOpen.recovered();
-    if (tracing) ctx.note = note(d, this.#peek);
-    if (d.allowed) return undefined;
-    const s = d.retryAfterSeconds;
-    return new Rejection('RATE_LIMITED', ctx.mcp!.id, {
-      headers: { 'retry-after': String(s) },
-      data: { retryAfterSeconds: s, scope: d.rejectedScope },
-      reason: `bucket ${d.rejectedScope} is empty`,
-    });
+    if (ctx.trace !== null) ctx.note = note(d, this.#peek);
+    return d.allowed ? undefined : rejection(ctx, d);
   }
+}
+
+function rejection(ctx: RequestContext, d: Decision): Rejection {
+  const s = d.retryAfterSeconds;
+  return new Rejection('RATE_LIMITED', ctx.mcp!.id, {
+    headers: { 'retry-after': String(s) },
+    data: { retryAfterSeconds: s, scope: d.rejectedScope },
+    reason: `bucket ${d.rejectedScope} is empty`,
+  });
 }
 
 /** Dry-run line: `allowed (shared 97/100, tool:search 4/5)`, `rejected by tool:search (0.4/5, retry in 12s)`. */

@@ -35,6 +35,16 @@ function scriptArgs(buckets: readonly BucketRef[]): string[] {
   return args;
 }
 
+/** KEYS+ARGV of one bucket list, and the handlers of a consume reply (see #planFor). */
+interface CheckPlan {
+  readonly consume: string[];
+  readonly withState: string[];
+  readonly onReply: (reply: unknown) => Decision;
+  readonly onError: (err: unknown) => Promise<Decision>;
+  readonly onReplyWithState: (reply: unknown) => Decision;
+  readonly onErrorWithState: (err: unknown) => Promise<Decision>;
+}
+
 function isNoScript(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOSCRIPT');
 }
@@ -53,8 +63,8 @@ export class RedisStore implements TokenBucketStore {
   readonly address: string;
   readonly #client: Redis;
   readonly #logger: Logger;
-  /** KEYS+ARGV per bucket list; the middleware passes the same frozen arrays every time. */
-  readonly #args = new WeakMap<readonly BucketRef[], { consume: string[]; withState: string[] }>();
+  /** Per bucket list; the middleware passes the same frozen arrays every time. */
+  readonly #plans = new WeakMap<readonly BucketRef[], CheckPlan>();
   #lastError: Error | undefined;
   #lastErrorLogMs = 0;
   #lost = false;
@@ -104,39 +114,46 @@ export class RedisStore implements TokenBucketStore {
     }
   }
 
-  #argsFor(buckets: readonly BucketRef[]): { consume: string[]; withState: string[] } {
-    let args = this.#args.get(buckets);
-    if (!args) {
+  /**
+   * Everything a bucket list's checks need, built on its first check and reused: the script
+   * arguments and the reply handlers, so that a check allocates no closure.
+   */
+  #planFor(buckets: readonly BucketRef[]): CheckPlan {
+    let plan = this.#plans.get(buckets);
+    if (!plan) {
       const consume = scriptArgs(buckets);
-      args = { consume, withState: [...consume, '1'] };
-      this.#args.set(buckets, args);
+      const withState = [...consume, '1'];
+      const n = buckets.length;
+      const allowedOrDecision = (reply: unknown): Decision => ((reply as unknown[])[0] === 0 ? ALLOWED : decision(buckets, reply as unknown[], false));
+      const withStates = (reply: unknown): Decision => decision(buckets, reply as unknown[], true);
+      plan = {
+        consume,
+        withState,
+        onReply: allowedOrDecision,
+        onError: (err: unknown) => this.#fallback(err, CONSUME_SCRIPT, n, consume).then(allowedOrDecision),
+        onReplyWithState: withStates,
+        onErrorWithState: (err: unknown) => this.#fallback(err, CONSUME_SCRIPT, n, withState).then(withStates),
+      };
+      this.#plans.set(buckets, plan);
     }
-    return args;
+    return plan;
   }
 
   /** NOSCRIPT (SCRIPT FLUSH, failover): EVAL runs the script and loads it again. */
   #fallback(err: unknown, script: LuaScript, numKeys: number, args: string[]): Promise<unknown[]> {
-    if (!isNoScript(err)) throw err;
+    if (!isNoScript(err)) return Promise.reject(err);
     return this.#client.eval(script.lua, numKeys, ...args) as Promise<unknown[]>;
   }
 
-  // Hot path: one EVALSHA, awaited directly (no extra async layer around it).
-  async consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
-    const args = this.#argsFor(buckets);
-    const argv = withState ? args.withState : args.consume;
-    let reply: unknown[];
-    try {
-      reply = (await this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...argv)) as unknown[];
-    } catch (err) {
-      reply = await this.#fallback(err, CONSUME_SCRIPT, buckets.length, argv);
-    }
-    const reject = reply[0] as number;
-    if (reject === 0 && !withState) return ALLOWED;
-    return decision(buckets, reply, withState);
+  // Hot path: one EVALSHA and one .then with prebuilt handlers — no async function around it.
+  consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
+    const plan = this.#planFor(buckets);
+    if (withState) return this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.withState).then(plan.onReplyWithState, plan.onErrorWithState);
+    return this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.consume).then(plan.onReply, plan.onError);
   }
 
   async peek(buckets: readonly BucketRef[]): Promise<Decision> {
-    const args = this.#argsFor(buckets);
+    const args = this.#planFor(buckets);
     let reply: unknown[];
     try {
       reply = (await this.#client.evalsha(PEEK_SCRIPT.sha, buckets.length, ...args.consume)) as unknown[];
