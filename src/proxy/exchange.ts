@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
-import { noteFailure, noteStreaming } from '../server/context.js';
+import { noteFailure, noteStreaming, ServerRequestContext } from '../server/context.js';
 import { clientResponseHeaders, isEventStream, markUnbuffered, type OutgoingHeaders } from './headers.js';
 import type { EndpointRewriter } from './sseEndpoint.js';
 
@@ -48,13 +48,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** The upstream exchange ended (complete or failed). */
   #done = false;
   #clientGone = false;
+  /** Listening on the response ourselves: 'close' (contexts not the server's), 'drain' (once paused). */
+  #closeListener = false;
+  #drainListener = false;
 
   constructor(ctx: RequestContext, res: ServerResponse, opts: ExchangeOptions) {
     this.#ctx = ctx;
     this.#res = res as ExchangeResponse;
     this.#makeRewriter = opts.makeRewriter;
     this.#res[kExchange] = this;
-    res.on('close', onClientClose);
+    // The server's own 'close' listener tells us; anything else (tests, tools) gets a listener.
+    if (ctx instanceof ServerRequestContext) ctx.closeWatcher = this;
+    else {
+      res.on('close', onClientClose);
+      this.#closeListener = true;
+    }
   }
 
   clientClosed(): void {
@@ -80,7 +88,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
       noteStreaming(this.#ctx);
       if (this.#makeRewriter !== null) this.#rewriter = this.#makeRewriter();
     }
-    res.on('drain', onClientDrain);
     if (statusMessage) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
     // Send the head now: an SSE client waits for it before any event arrives.
@@ -91,7 +98,14 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const res = this.#res;
     if (res.writableEnded || res.destroyed) return;
     const data = this.#rewriter === null ? chunk : this.#rewriter.push(chunk);
-    if (data !== null && !res.write(data)) controller.pause();
+    if (data !== null && !res.write(data)) {
+      controller.pause();
+      // Added on the first pause only: most responses never fill the socket buffer.
+      if (!this.#drainListener) {
+        this.#drainListener = true;
+        res.on('drain', onClientDrain);
+      }
+    }
   }
 
   onResponseEnd(): void {
@@ -123,8 +137,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   #finish(): void {
     this.#done = true;
     const res = this.#res;
-    res.removeListener('close', onClientClose);
-    res.removeListener('drain', onClientDrain);
+    if (this.#closeListener) res.removeListener('close', onClientClose);
+    if (this.#drainListener) res.removeListener('drain', onClientDrain);
+    if (this.#ctx instanceof ServerRequestContext) this.#ctx.closeWatcher = null;
     res[kExchange] = undefined;
   }
 }

@@ -27,6 +27,14 @@ const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set([
   'x-forwarded-host',
 ]);
 
+/** Request headers never copied as they are: hop-by-hop ones and the ones set by the proxy. */
+const NOT_COPIED_ON_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_ON_REQUEST]);
+
+/** Starts with "proxy-" (hop-by-hop by convention); the first-letter test keeps it cheap. */
+function isProxyName(name: string): boolean {
+  return name.charCodeAt(0) === 112 /* p */ && name.startsWith('proxy-');
+}
+
 export type OutgoingHeaders = Record<string, string | string[]>;
 
 /** Lower-case names listed in a Connection header ("close, x-foo" -> {close, x-foo}). */
@@ -38,7 +46,7 @@ function connectionTokens(value: string | string[] | undefined): ReadonlySet<str
 }
 
 function isHopByHop(name: string, listed: ReadonlySet<string> | null): boolean {
-  return HOP_BY_HOP.has(name) || name.startsWith('proxy-') || (listed !== null && listed.has(name));
+  return HOP_BY_HOP.has(name) || isProxyName(name) || (listed !== null && listed.has(name));
 }
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -60,10 +68,19 @@ export interface ForwardFacts {
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardFacts): OutgoingHeaders {
   const listed = connectionTokens(incoming.connection);
   const out: OutgoingHeaders = {};
-  for (const name in incoming) {
-    if (isHopByHop(name, listed) || REPLACED_ON_REQUEST.has(name)) continue;
-    const value = incoming[name];
-    if (value !== undefined) out[name] = value;
+  if (listed === null) {
+    // Fast path (the usual request: no Connection header naming other headers): one set lookup.
+    for (const name in incoming) {
+      if (NOT_COPIED_ON_REQUEST.has(name) || isProxyName(name)) continue;
+      const value = incoming[name];
+      if (value !== undefined) out[name] = value;
+    }
+  } else {
+    for (const name in incoming) {
+      if (NOT_COPIED_ON_REQUEST.has(name) || isHopByHop(name, listed)) continue;
+      const value = incoming[name];
+      if (value !== undefined) out[name] = value;
+    }
   }
   out.host = facts.upstreamHost;
   if (facts.bodyLength !== null) out['content-length'] = String(facts.bodyLength);

@@ -35,6 +35,11 @@ export class ServerRequestContext implements RequestContext {
   /** The response is an event stream (set by the terminal), so shutdown need not wait for it. */
   streaming = false;
   readonly sink: ResponseCloseSink;
+  /**
+   * Told when the response closes, by the server's one 'close' listener (the proxy's Exchange
+   * sets it), so a forwarded request adds no listener of its own.
+   */
+  closeWatcher: { clientClosed(): void } | null = null;
 
   constructor(req: IncomingMessage, res: ServerResponse, clientIp: string, sink: ResponseCloseSink) {
     this.httpMethod = req.method ?? 'GET';

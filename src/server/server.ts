@@ -34,7 +34,9 @@ export interface ProxyServer {
 
 function onResponseClose(this: ContextResponse): void {
   const ctx = this[kContext];
-  if (ctx !== undefined) ctx.sink.responseClosed(ctx);
+  if (ctx === undefined) return;
+  ctx.sink.responseClosed(ctx);
+  ctx.closeWatcher?.clientClosed();
 }
 
 function stripMapped(addr: string): string {
