@@ -9,8 +9,13 @@ import { httpConfig, runCli, spawnProxy, writeConfigFile } from '../helpers/prox
 import { postJson } from '../helpers/http.js';
 
 t.test('§1 run: serves, logs each request, stops gracefully on SIGTERM', async (t) => {
+  let slowArrived!: () => void;
+  const slowReachedUpstream = new Promise<void>((resolve) => (slowArrived = resolve));
   const upstream = await startRawUpstream(async (req, res, body) => {
-    if (req.headers['x-slow']) await new Promise((r) => setTimeout(r, 1500));
+    if (req.headers['x-slow']) {
+      slowArrived();
+      await new Promise((r) => setTimeout(r, 1500));
+    }
     jsonResult(res, body, { ok: true });
   });
   t.teardown(() => upstream.close());
@@ -23,7 +28,9 @@ t.test('§1 run: serves, logs each request, stops gracefully on SIGTERM', async 
 
   // A slow request is in flight when SIGTERM arrives: it must complete.
   const slow = postJson(proxy.url, '{"jsonrpc":"2.0","id":2,"method":"tools/list"}', { 'x-slow': '1' });
-  await new Promise((r) => setTimeout(r, 300));
+  // In flight for sure (a fixed pause could be too short on a loaded machine): the proxy has
+  // forwarded it and the upstream is holding it.
+  await slowReachedUpstream;
   const exit = proxy.stop('SIGTERM');
   const slowRes = await slow;
   t.equal(slowRes.status, 200, 'in-flight request completed');
@@ -74,15 +81,19 @@ t.test('§1 run: an open event stream does not hold shutdown for the whole grace
   const proxy = await spawnProxy(httpConfig(upstream.port));
   t.teardown(() => proxy.stop('SIGKILL'));
   const u = new URL(proxy.url);
+  let streaming!: () => void;
+  const opened = new Promise<void>((resolve) => (streaming = resolve));
   const ended = new Promise<void>((resolve, reject) => {
     const req = http.get({ host: u.hostname, port: u.port, path: '/mcp', agent: false }, (res) => {
+      res.once('data', () => streaming());
       res.resume();
       res.once('end', () => resolve());
       res.once('error', reject);
     });
     req.on('error', reject);
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // The stream is open through the proxy (its first event arrived) before the signal.
+  await opened;
   const start = Date.now();
   t.equal(await proxy.stop('SIGTERM'), 0);
   await ended;

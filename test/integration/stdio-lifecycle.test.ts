@@ -1,12 +1,18 @@
 // SPEC §6 (stdio) and §1 (run, shutdown, exit 3): a child that dies is restarted and the
 // sessions keep working; requests in flight get 502; a command that cannot start is a startup
 // failure; shutdown leaves no child behind.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ThvError, EXIT } from '../../src/errors.js';
 import { startProxy } from '../../src/server/start.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { connectClient, everythingPids, pidAlive, startStdioProxy, stdioConfig, textOf, waitFor } from '../helpers/stdioHarness.js';
+
+/** Bytes a process has read so far, from any file or pipe (Linux /proc/<pid>/io `rchar`). */
+function bytesRead(pid: number): number {
+  return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
+}
 
 t.test('§6 stdio: killing the child yields 502 for the call in flight, then the server works again', async (t) => {
   const proxy = await startStdioProxy(t);
@@ -15,12 +21,14 @@ t.test('§6 stdio: killing the child yields 502 for the call in flight, then the
   const [pid] = everythingPids();
   t.ok(pid, 'the child runs');
 
+  const readBefore = bytesRead(pid!);
   const inFlight = a.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 1 } }).then(
     () => undefined,
     (err: unknown) => err,
   );
-  // Let the call reach the child before killing it.
-  await new Promise((r) => setTimeout(r, 500));
+  // Kill only once the call reached the child: an idle child reads nothing, so its first read
+  // since the call is the request (a fixed pause could be too short on a loaded machine).
+  await waitFor('the call to reach the child', () => bytesRead(pid!) > readBefore, 10_000);
   process.kill(pid!, 'SIGKILL');
   const err = await inFlight;
   t.type(err, StreamableHTTPError, 'the in-flight call failed at the HTTP level');
