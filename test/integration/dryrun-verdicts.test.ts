@@ -83,7 +83,9 @@ async function sameAsRun(
   t.equal(res.body, expected.body(), 'exact body');
   t.same(res.headers, { ...expected.responseHeaders(), 'content-length': String(Buffer.byteLength(expected.body())) }, 'exact headers');
 
-  const proxy = await startInProcess(file);
+  // A 2 s check bound: on a loaded machine the default 250 ms could fail the check open and
+  // answer 200 where dry-run (5 s) reports the 429; this comparison is about the answer.
+  const proxy = await startInProcess(file, { rateLimitTimeoutMs: 2000 });
   t.teardown(() => proxy.close(1000));
   const live = await postJson(proxy.url, request, headers);
   t.equal(live.status, res.status, 'run answers the same status');

@@ -52,11 +52,13 @@ t.test('§6 a quiet stream is not timed out (no body timeout)', async (t) => {
   const upstream = await startRawUpstream(async (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(': open\n\n');
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2500));
     res.end('data: late\n\n');
   });
   t.teardown(() => upstream.close());
-  const proxy = await startInProcess(httpConfig(upstream.port), { headersTimeoutMs: 300 });
+  // 1 s for the head (300 ms could pass on a loaded machine before it arrives), then 2.5 s of
+  // silence: well past the header timeout.
+  const proxy = await startInProcess(httpConfig(upstream.port), { headersTimeoutMs: 1000 });
   t.teardown(() => proxy.close(1000));
   const { res } = await get(proxy.url, '/mcp');
   let body = '';
