@@ -65,7 +65,10 @@ class RateLimitStage implements RateLimitMiddleware {
 
   handle(ctx: RequestContext): StageResult | Promise<StageResult> {
     const mcp = ctx.mcp;
-    if (mcp === null || mcp.method !== 'tools/call' || mcp.kind === 'response') return undefined;
+    if (mcp === null || mcp.method !== 'tools/call' || mcp.kind === 'response') {
+      if (ctx.trace) ctx.note = { summary: `not limited (only tools/call is)${mcp?.method ? `: ${mcp.method}` : ''}` };
+      return undefined;
+    }
     const tool = mcp.resourceId;
     const buckets = (tool !== undefined && this.#byTool.get(tool)) || this.#others;
     if (buckets.length === 0) {
