@@ -36,9 +36,6 @@ export function endpointPath(config: ProxyConfig): string {
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions): Promise<RunningProxy> {
   const { logger } = opts;
-  if (config.rateLimit && config.store === 'memory') {
-    logger.warn('rate limits use the in-process memory store: they hold per process only, not across replicas');
-  }
   const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs });
   let terminal: Terminal | undefined;
   try {
