@@ -9,6 +9,8 @@ import { HttpProxyTerminal } from './httpProxy.js';
 export interface TerminalOptions {
   /** Upstream response-head timeout (default 30 s, SPEC §6). */
   readonly headersTimeoutMs?: number;
+  /** stdio only: idle-session expiry (default 30 min; tests shorten it). */
+  readonly stdioSessionIdleTimeoutMs?: number;
 }
 
 export async function createTerminal(config: ProxyConfig, logger: Logger, opts: TerminalOptions = {}): Promise<Terminal> {
@@ -24,5 +26,9 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
     });
   }
   const { createStdioTerminal } = await import('../stdio/index.js');
-  return createStdioTerminal(upstream, { logger, serverName: config.name });
+  return createStdioTerminal(upstream, {
+    logger,
+    serverName: config.name,
+    ...(opts.stdioSessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: opts.stdioSessionIdleTimeoutMs } : {}),
+  });
 }

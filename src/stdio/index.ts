@@ -11,6 +11,7 @@ import { childEnvironment } from './environment.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { DEFAULT_KEEPALIVE_MS } from './sseStream.js';
 import { StreamableHttpEndpoint } from './streamableHttp.js';
+import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, IdleSessionSweeper } from './sessionExpiry.js';
 import { Supervisor, type BackoffPolicy } from './supervisor.js';
 
 export type StdioUpstream = Extract<UpstreamConfig, { kind: 'stdio' }>;
@@ -24,6 +25,8 @@ export interface StdioTerminalOptions {
   readonly stopGraceMs?: number;
   /** SSE comment ping interval (default 15 s). */
   readonly keepAliveMs?: number;
+  /** A session with no stream, no pending call and no request for this long is ended (default 30 min). */
+  readonly sessionIdleTimeoutMs?: number;
 }
 
 interface Endpoint {
@@ -36,6 +39,7 @@ class StdioTerminal implements Terminal {
   readonly #supervisor: Supervisor;
   readonly #endpoint: Endpoint;
   readonly #logger: Logger;
+  readonly #sweeper: IdleSessionSweeper;
 
   constructor(upstream: StdioUpstream, opts: StdioTerminalOptions) {
     const logger = opts.logger.child({ server: opts.serverName, component: 'stdio' });
@@ -49,6 +53,7 @@ class StdioTerminal implements Terminal {
     this.#bridge.attach(this.#supervisor);
     const keepAliveMs = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, keepAliveMs) : new StreamableHttpEndpoint(this.#bridge, keepAliveMs);
+    this.#sweeper = new IdleSessionSweeper(this.#bridge, logger, opts.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS);
   }
 
   /** The child's pid while it runs (tests, logs). */
@@ -57,6 +62,7 @@ class StdioTerminal implements Terminal {
   }
 
   start(): Promise<void> {
+    this.#sweeper.start();
     return this.#supervisor.start();
   }
 
@@ -77,6 +83,7 @@ class StdioTerminal implements Terminal {
   }
 
   async close(): Promise<void> {
+    this.#sweeper.stop();
     this.#bridge.closeAll();
     await this.#supervisor.stop();
   }

@@ -85,6 +85,7 @@ export class LegacySseEndpoint {
       writeRejection(res, new Rejection('NOT_FOUND', id, { reason: `unknown session ${sessionId}` }));
       return;
     }
+    this.#bridge.sessions.seen(session);
     if (msg.kind === 'request') this.#bridge.request(session, msg, reply);
     else if (msg.kind === 'notification') this.#bridge.notification(session, msg, ctx.body);
     else this.#bridge.response(session, msg, ctx.body);

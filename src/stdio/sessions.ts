@@ -4,6 +4,7 @@
 // SSE transport's only stream.
 
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { ClientCall, ServerCall } from './calls.js';
 import type { SseStream } from './sseStream.js';
 
@@ -18,6 +19,8 @@ export class Session {
   readonly serverCalls = new Set<ServerCall>();
   /** Order of the last request, to pick "the most recently active" session. */
   lastActive = 0;
+  /** Monotonic ms of the last sign of life (any request, open stream, pending call); idle expiry. */
+  lastSeenAt = performance.now();
   #stream: SseStream | null = null;
   #ended = false;
 
@@ -31,6 +34,11 @@ export class Session {
 
   get hasStream(): boolean {
     return this.#stream !== null && !this.#stream.closed;
+  }
+
+  /** An open stream (GET, or the legacy SSE stream), or a call either way still unanswered. */
+  get busy(): boolean {
+    return this.hasStream || this.calls.size > 0 || this.serverCalls.size > 0;
   }
 
   /** A new GET stream replaces an older one: one standalone stream per session. */
@@ -74,6 +82,25 @@ export class SessionRegistry {
 
   touch(session: Session): void {
     session.lastActive = ++this.#activity;
+    session.lastSeenAt = performance.now();
+  }
+
+  /** Any message or stream from the client keeps it alive, without counting for server-request routing. */
+  seen(session: Session): void {
+    session.lastSeenAt = performance.now();
+  }
+
+  /**
+   * Sessions with nothing open or pending and no sign of life for `idleMs`. A busy session counts
+   * as seen now, so its idle time starts (at the latest one sweep later) when it stops being busy.
+   */
+  idle(idleMs: number, now: number = performance.now()): Session[] {
+    const out: Session[] = [];
+    for (const s of this.#sessions.values()) {
+      if (s.busy) s.lastSeenAt = now;
+      else if (now - s.lastSeenAt >= idleMs) out.push(s);
+    }
+    return out;
   }
 
   remove(session: Session): void {

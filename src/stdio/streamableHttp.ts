@@ -168,7 +168,7 @@ export class StreamableHttpEndpoint {
     return new PostReply(res, acceptsEventStream(ctx.headers.accept), session.id, this.#keepAliveMs, this.#gone);
   }
 
-  /** The session the request names: 400 without the header, 404 when unknown or ended (MCP spec). */
+  /** The session the request names: 400 without the header, 404 when unknown, ended or expired (MCP spec). */
   #session(ctx: RequestContext, res: ServerResponse, rid: JsonRpcId): Session | undefined {
     const header = ctx.headers['mcp-session-id'];
     if (typeof header !== 'string' || header === '') {
@@ -180,6 +180,7 @@ export class StreamableHttpEndpoint {
       writeRejection(res, new Rejection('NOT_FOUND', rid, { reason: `unknown session ${header}` }));
       return undefined;
     }
+    this.#bridge.sessions.seen(session);
     return session;
   }
 }

@@ -25,6 +25,8 @@ export interface StdioProxyOptions {
   readonly command?: string;
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
+  /** Idle-session expiry of the stdio terminal (default 30 min). */
+  readonly sessionIdleTimeoutMs?: number;
 }
 
 export async function stdioConfig(opts: StdioProxyOptions = {}): Promise<ProxyConfig> {
@@ -58,7 +60,8 @@ interface Teardown {
 
 /** A running proxy for server-everything over stdio, stopped at the end of the test. */
 export async function startStdioProxy(t: Teardown, opts: StdioProxyOptions = {}): Promise<RunningProxy> {
-  const proxy = await startProxy(await stdioConfig(opts), { logger: silentLogger() });
+  const idle = opts.sessionIdleTimeoutMs;
+  const proxy = await startProxy(await stdioConfig(opts), { logger: silentLogger(), ...(idle !== undefined ? { stdioSessionIdleTimeoutMs: idle } : {}) });
   t.teardown(() => proxy.close(1_000));
   return proxy;
 }
