@@ -67,6 +67,7 @@ export class CallTable {
   removeCall(call: ClientCall): void {
     this.#calls.delete(call.proxyId);
     call.session.calls.delete(call);
+    call.session.markSeen(); // idle time counts from the answer, not from the request
   }
 
   /** The client request that started last and is still in flight (Map keeps insertion order). */
@@ -104,6 +105,7 @@ export class CallTable {
     this.#serverCalls.delete(sc.clientFacingId);
     if (this.#serverCallsByChildId.get(sc.childId) === sc) this.#serverCallsByChildId.delete(sc.childId);
     sc.session.serverCalls.delete(sc);
+    sc.session.markSeen();
   }
 
   /** Forget the server requests of a child that is gone: their ids mean nothing to the next one. */

@@ -10,7 +10,7 @@ import type { Bridge } from './bridge.js';
 /** Default idle timeout: 30 minutes. */
 export const DEFAULT_SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
 
-/** A quarter of the timeout, at most a minute: a session goes between timeout and timeout + 2 sweeps. */
+/** A quarter of the timeout, at most a minute: a session goes between timeout and timeout + 1 sweep. */
 export function sweepIntervalMs(idleTimeoutMs: number): number {
   return Math.max(10, Math.min(60_000, Math.floor(idleTimeoutMs / 4)));
 }

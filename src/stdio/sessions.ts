@@ -50,6 +50,12 @@ export class Session {
 
   detachStream(stream: SseStream): void {
     if (this.#stream === stream) this.#stream = null;
+    this.markSeen();
+  }
+
+  /** A stream or call just ended: the idle time counts from now. */
+  markSeen(): void {
+    this.lastSeenAt = performance.now();
   }
 
   /** Deliver an unrelated message on the session's stream; false when it has none. */
@@ -87,19 +93,13 @@ export class SessionRegistry {
 
   /** Any message or stream from the client keeps it alive, without counting for server-request routing. */
   seen(session: Session): void {
-    session.lastSeenAt = performance.now();
+    session.markSeen();
   }
 
-  /**
-   * Sessions with nothing open or pending and no sign of life for `idleMs`. A busy session counts
-   * as seen now, so its idle time starts (at the latest one sweep later) when it stops being busy.
-   */
+  /** Sessions with nothing open or pending and no sign of life (request, stream or call end) for `idleMs`. */
   idle(idleMs: number, now: number = performance.now()): Session[] {
     const out: Session[] = [];
-    for (const s of this.#sessions.values()) {
-      if (s.busy) s.lastSeenAt = now;
-      else if (now - s.lastSeenAt >= idleMs) out.push(s);
-    }
+    for (const s of this.#sessions.values()) if (!s.busy && now - s.lastSeenAt >= idleMs) out.push(s);
     return out;
   }
 

@@ -1,6 +1,6 @@
 // SPEC §6 (stdio): idle sessions expire. A client that crashes never sends DELETE; its session
 // must not stay in memory until the proxy stops. Short timeout here (300 ms, swept every 75 ms);
-// every wait is several times the worst case (timeout + 2 sweeps = 450 ms) so a loaded machine
+// every wait is several times the worst case (timeout + 1 sweep = 375 ms) so a loaded machine
 // cannot make the test flaky, and every "kept" case waits just as long.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
