@@ -13,8 +13,11 @@ t.test('§6 stdio idle sweep: only sessions with nothing pending and no activity
   const idle = reg.open('streamable-http');
   const recent = reg.open('streamable-http');
   const calling = reg.open('streamable-http');
-  const start = idle.lastSeenAt;
+  // Whole numbers, so the comparisons below are exact.
+  const start = 10_000;
+  idle.lastSeenAt = start;
   recent.lastSeenAt = start + 900;
+  calling.lastSeenAt = start;
   const call: ClientCall = { proxyId: table.nextId(), session: calling, clientId: 1, clientToken: undefined, reply: noReply, generation: 1, isInitialize: false };
   table.addCall(call);
 
@@ -24,9 +27,9 @@ t.test('§6 stdio idle sweep: only sessions with nothing pending and no activity
 
   table.removeCall(call);
   const answeredAt = calling.lastSeenAt;
-  t.ok(answeredAt >= start, 'the answer counts as activity');
+  t.not(answeredAt, start, 'the answer counts as activity');
   t.notOk(reg.idle(IDLE, answeredAt + 999).includes(calling), 'idle time counts from the answer');
-  t.ok(reg.idle(IDLE, answeredAt + 1_000).includes(calling));
+  t.ok(reg.idle(IDLE, answeredAt + 1_001).includes(calling), 'and ends a timeout after it');
 
   reg.remove(idle);
   t.notOk(reg.idle(IDLE, start + 5_000).includes(idle), 'a removed session is not swept again');
