@@ -11,8 +11,16 @@ export interface LuaScript {
   readonly sha: string;
 }
 
+function read(file: string): string {
+  return readFileSync(new URL(`../../src/ratelimit/lua/${file}`, import.meta.url), 'utf8');
+}
+
+// Both scripts start with the same refill step, kept once in refill.lua: the dry-run must judge
+// with exactly the arithmetic that consumes.
+const REFILL = read('refill.lua');
+
 function load(file: string): LuaScript {
-  const lua = readFileSync(new URL(`../../src/ratelimit/lua/${file}`, import.meta.url), 'utf8');
+  const lua = `${REFILL}\n${read(file)}`;
   return Object.freeze({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 }
 
