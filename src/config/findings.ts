@@ -20,3 +20,12 @@ export class Findings {
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** Why a file could not be read, in words an operator reads (never a stack trace). */
+export function fileErrorCause(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'no such file';
+  if (e.code === 'EACCES') return 'permission denied';
+  if (e.code === 'EISDIR') return 'it is a directory';
+  return e.code ?? e.message;
+}

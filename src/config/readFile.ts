@@ -3,19 +3,12 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import type { ConfigProblem } from './types.js';
+import { fileErrorCause as cause } from './findings.js';
 
 /** Larger than any sane RunConfig; a bound so a wrong path cannot exhaust memory. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; problem: ConfigProblem };
-
-function cause(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES') return 'permission denied';
-  if (e.code === 'EISDIR') return 'it is a directory';
-  return e.code ?? e.message;
-}
 
 export async function readConfigFile(path: string): Promise<ReadResult> {
   try {

@@ -3,16 +3,8 @@
 // Messages name the webhook, the file or the variable — never the secret.
 
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { Findings, isObject } from './findings.js';
+import { Findings, fileErrorCause as cause, isObject } from './findings.js';
 import { parseSecretRef } from './webhookRules.js';
-
-function cause(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES') return 'permission denied';
-  if (e.code === 'EISDIR') return 'it is a directory';
-  return e.code ?? e.message;
-}
 
 function readSecret(ref: string, env: NodeJS.ProcessEnv, name: string, path: string, out: Findings): Buffer | null {
   const parsed = parseSecretRef(ref);
