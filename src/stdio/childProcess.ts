@@ -105,7 +105,7 @@ export class StdioChild {
       this.#proc.kill('SIGTERM');
       const timer = setTimeout(() => {
         if (!this.#exited) {
-          this.#logger.warn({ pid: this.pid, graceMs }, 'stdio server ignored SIGTERM; sending SIGKILL');
+          this.#logger.warn({ childPid: this.pid, graceMs }, 'stdio server ignored SIGTERM; sending SIGKILL');
           this.#proc.kill('SIGKILL');
         }
       }, graceMs);

@@ -133,7 +133,7 @@ export class Supervisor {
       this.#logger,
     );
     this.#child = child;
-    if (child.pid !== undefined) this.#logger.info({ pid: child.pid, generation }, 'stdio server started');
+    if (child.pid !== undefined) this.#logger.info({ childPid: child.pid, generation }, 'stdio server started');
     return child;
   }
 
