@@ -1,5 +1,6 @@
 // The I/O step for webhooks, done once at load time so the hot path never touches the disk:
-// resolve each hmac_secret_ref to the secret bytes and check the TLS files can be read.
+// resolve each hmac_secret_ref to the secret bytes (exactly the file's, as ToolHive reads them)
+// and check the TLS files can be read.
 // Messages name the webhook, the file or the variable — never the secret.
 
 import { accessSync, constants, readFileSync } from 'node:fs';
@@ -24,14 +25,20 @@ function readSecret(ref: string, env: NodeJS.ProcessEnv, name: string, path: str
     out.error(path, `webhook ${name}: cannot read secret file ${JSON.stringify(parsed.path)} (${cause(err)})`);
     return null;
   }
-  // Editors and `echo` add a final newline that is not part of the secret.
-  let end = content.length;
-  while (end > 0 && (content[end - 1] === 0x0a || content[end - 1] === 0x0d)) end--;
-  if (end === 0) {
+  // Byte for byte, as ToolHive's os.ReadFile: trimming would sign with another key than a
+  // ToolHive replica of the same config. A final newline (editors and `echo` add one) is kept,
+  // and said, because it is rarely meant.
+  if (content.length === 0) {
     out.error(path, `webhook ${name}: secret file ${JSON.stringify(parsed.path)} is empty`);
     return null;
   }
-  return content.subarray(0, end);
+  if (content[content.length - 1] === 0x0a) {
+    out.warn(
+      `webhook ${name}: secret file ${JSON.stringify(parsed.path)} ends with a newline, which is part of the secret (as in ToolHive); ` +
+        'signatures will not match a webhook whose secret has none',
+    );
+  }
+  return content;
 }
 
 const TLS_FILES = ['ca_bundle_path', 'client_cert_path', 'client_key_path'] as const;

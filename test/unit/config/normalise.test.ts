@@ -88,7 +88,7 @@ t.test('§5 webhooks: timeout default and forms, secret from env and file', asyn
   const dir = mkdtempSync(join(tmpdir(), 'thv-config-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const secretFile = join(dir, 'secret');
-  writeFileSync(secretFile, 'from-file\n');
+  writeFileSync(secretFile, 'from-file');
   const doc = baseConfig();
   doc.validating_webhooks = [
     { name: 'a', url: 'https://a.example/v', failure_policy: 'fail' },
