@@ -11,6 +11,7 @@ import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import { SseStream } from './sseStream.js';
 import { pathOf, queryParam, sendAccepted } from './http.js';
+import { noteStreaming } from '../server/context.js';
 
 /** Everything for a legacy session goes on its one stream; one object per session, not per request. */
 class StreamReply implements Reply {
@@ -49,15 +50,17 @@ export class LegacySseEndpoint {
 
   handle(ctx: RequestContext, res: ServerResponse): void {
     const path = pathOf(ctx.url);
-    if (path === '/sse' && ctx.httpMethod === 'GET') this.#open(res);
+    if (path === '/sse' && ctx.httpMethod === 'GET') this.#open(ctx, res);
     else if (path === '/messages' && ctx.httpMethod === 'POST') this.#message(ctx, res);
     else if (path === '/sse' || path === '/messages') {
       writeRejection(res, new Rejection('METHOD_NOT_ALLOWED', ctx.mcp?.id, { headers: { allow: path === '/sse' ? 'GET' : 'POST' } }));
     } else writeRejection(res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
   }
 
-  #open(res: ServerResponse): void {
+  #open(ctx: RequestContext, res: ServerResponse): void {
     const bridge = this.#bridge;
+    // The session's only stream: shutdown ends it at once instead of waiting for it (SPEC §1).
+    noteStreaming(ctx);
     const session = bridge.sessions.open('sse');
     this.#replies.set(session, new StreamReply(session));
     const stream = new SseStream(res, this.#keepAliveMs);

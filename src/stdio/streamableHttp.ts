@@ -15,6 +15,7 @@ import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import { SseStream } from './sseStream.js';
 import { pathOf, sendAccepted, sendEmpty } from './http.js';
+import { noteStreaming } from '../server/context.js';
 
 const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
 
@@ -153,6 +154,8 @@ export class StreamableHttpEndpoint {
     const session = this.#session(ctx, res, undefined);
     if (!session) return;
     const stream = new SseStream(res, this.#keepAliveMs, { 'mcp-session-id': session.id });
+    // A standalone stream has no end to wait for: shutdown ends it at once (SPEC §1).
+    noteStreaming(ctx);
     stream.onClose = () => session.detachStream(stream);
     session.attachStream(stream);
   }
