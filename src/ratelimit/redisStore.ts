@@ -1,20 +1,28 @@
 // The Redis token-bucket store (SPEC §4): one EVALSHA per call, Redis TIME as the one clock of
 // every replica, ToolHive's key and field layout. It fails fast and never queues: a command
 // sent while Redis is away is rejected at once, one in flight is abandoned after
-// `commandTimeoutMs`; the middleware turns either into fail-open. ioredis reconnects by itself
-// forever, and the scripts are loaded again on every (re)connect, so limiting resumes alone.
+// `commandTimeoutMs` of free event-loop time (src/chain/deadline.ts: a loop blocked by the
+// proxy's own work is not Redis being slow); the middleware turns either into fail-open (or 503).
+// ioredis reconnects by itself forever, and the scripts are loaded again on every (re)connect,
+// so limiting resumes alone. The link's drops and returns are logged once per transition.
 
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ThvError } from '../errors.js';
+import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
 import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
 
 export interface RedisStoreOptions {
-  /** Bound of one rate-limit check; slower counts as a failure (fail-open). Default 250 ms. */
+  /**
+   * Bound of one rate-limit check, in time the event loop was free; slower counts as a failure
+   * (fail-open). Default 250 ms.
+   */
   readonly commandTimeoutMs?: number;
   readonly logger: Logger;
+  /** What a lost link means for requests, for the log line: "rate limits fail open" (default). */
+  readonly whileDown?: string;
 }
 
 const ALLOWED: Decision = Object.freeze({ allowed: true, rejectedScope: undefined, retryAfterSeconds: 0, buckets: undefined });
@@ -50,11 +58,7 @@ function isNoScript(err: unknown): boolean {
 }
 
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withinLoopDeadline(promise, ms, new Error(`${what}: no answer within ${ms} ms`));
 }
 
 export class RedisStore implements TokenBucketStore {
@@ -65,13 +69,23 @@ export class RedisStore implements TokenBucketStore {
   readonly #logger: Logger;
   /** Per bucket list; the middleware passes the same frozen arrays every time. */
   readonly #plans = new WeakMap<readonly BucketRef[], CheckPlan>();
+  readonly #boundMs: number;
+  /** The failure of every check that outlived its bound: one object, no stack per request. */
+  readonly #timedOut: Error;
+  readonly #whileDown: string;
   #lastError: Error | undefined;
   #lastErrorLogMs = 0;
+  /** True from the first 'ready' on: before it, connect() reports failures (exit 3). */
+  #connected = false;
   #lost = false;
+  #closing = false;
 
   constructor(cfg: RedisConfig, opts: RedisStoreOptions) {
     this.address = cfg.address;
     this.#logger = opts.logger;
+    this.#boundMs = opts.commandTimeoutMs ?? 250;
+    this.#timedOut = new Error(`rate-limit check timed out: Redis at ${cfg.address} did not answer within ${this.#boundMs} ms`);
+    this.#whileDown = opts.whileDown ?? 'rate limits fail open';
     this.#client = new Redis({
       host: cfg.host,
       port: cfg.port,
@@ -81,7 +95,8 @@ export class RedisStore implements TokenBucketStore {
       // No queue: a check during an outage fails at once instead of piling up and hanging.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 250,
+      // No commandTimeout: its timer fires in the timers phase, before the poll phase reads an
+      // answer that waited out a blocked loop. Checks are bounded by withinLoopDeadline instead.
       connectTimeout: 2000,
       // disconnect() arms a ref'd timer of this length that only a later 'close' clears; after a
       // refused connection none comes, and the default 2 s would delay the exit 3 of SPEC §1.
@@ -89,10 +104,15 @@ export class RedisStore implements TokenBucketStore {
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), MAX_BACKOFF_MS),
     });
     this.#client.on('error', (err: Error) => this.#onError(err));
-    this.#client.on('close', () => {
-      this.#lost = true;
-    });
+    this.#client.on('close', () => this.#onClose());
     this.#client.on('ready', () => this.#onReady());
+  }
+
+  /** Once per drop (reconnect attempts that fail close again: no new line for those). */
+  #onClose(): void {
+    if (this.#lost || this.#closing || !this.#connected) return;
+    this.#lost = true;
+    this.#logger.warn({ redis: this.address }, `lost connection to Redis at ${this.address}; ${this.#whileDown} until it is back`);
   }
 
   #onError(err: Error): void {
@@ -104,9 +124,10 @@ export class RedisStore implements TokenBucketStore {
   }
 
   #onReady(): void {
+    this.#connected = true;
     if (this.#lost) {
       this.#lost = false;
-      this.#logger.info({ redis: this.address }, 'Redis connection restored; rate limiting resumes');
+      this.#logger.info({ redis: this.address }, `reconnected to Redis at ${this.address}; rate limiting resumed`);
     }
     // Loaded on every (re)connect: a restarted Redis has an empty script cache.
     for (const s of [CONSUME_SCRIPT, PEEK_SCRIPT]) {
@@ -145,14 +166,21 @@ export class RedisStore implements TokenBucketStore {
     return this.#client.eval(script.lua, numKeys, ...args) as Promise<unknown[]>;
   }
 
-  // Hot path: one EVALSHA and one .then with prebuilt handlers — no async function around it.
+  // Hot path: one EVALSHA and one .then with prebuilt handlers — no async function around it —
+  // inside the loop-aware bound (which covers a NOSCRIPT fallback too).
   consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const plan = this.#planFor(buckets);
-    if (withState) return this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.withState).then(plan.onReplyWithState, plan.onErrorWithState);
-    return this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.consume).then(plan.onReply, plan.onError);
+    const check = withState
+      ? this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.withState).then(plan.onReplyWithState, plan.onErrorWithState)
+      : this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.consume).then(plan.onReply, plan.onError);
+    return withinLoopDeadline(check, this.#boundMs, this.#timedOut);
   }
 
-  async peek(buckets: readonly BucketRef[]): Promise<Decision> {
+  peek(buckets: readonly BucketRef[]): Promise<Decision> {
+    return withinLoopDeadline(this.#peek(buckets), this.#boundMs, this.#timedOut);
+  }
+
+  async #peek(buckets: readonly BucketRef[]): Promise<Decision> {
     const args = this.#planFor(buckets);
     let reply: unknown[];
     try {
@@ -215,6 +243,7 @@ export class RedisStore implements TokenBucketStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#client.status === 'ready') {
       await bounded(this.#client.quit(), 1000, 'quit').catch(() => undefined);
     }
