@@ -2,11 +2,15 @@
 // settings, built once; per call, one POST whose whole exchange (connect, headers, body) is
 // bounded by the configured timeout, and whose response body is cut off at 1 MiB while it is
 // read. A call never throws: it resolves to what happened, and decision.ts judges it.
+// The timeout counts time the event loop was free (src/chain/deadline.ts): a loop blocked by
+// the proxy's own work is not the webhook being slow, and must not turn into "timed out ->
+// ignored" under failure_policy ignore.
 
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import type { WebhookConfig } from '../config/types.js';
 import { ThvError } from '../errors.js';
+import { LoopDeadline } from '../chain/deadline.js';
 
 /** Largest webhook response read (ToolHive's MaxResponseSize). */
 export const MAX_RESPONSE_BYTES = 1 << 20;
@@ -20,11 +24,12 @@ export type CallResult =
 /** Abort reasons: shared objects, so an outage does not capture a stack trace per request. */
 const TIMED_OUT = Object.freeze({ thvWebhook: 'timeout' });
 const TOO_LARGE = Object.freeze({ thvWebhook: 'too-large' });
-
-function onTimeout(controller: AbortController, resolve: (r: CallResult) => void, result: CallResult): void {
-  controller.abort(TIMED_OUT);
-  resolve(result);
-}
+/**
+ * undici's own timers back up the per-call deadline, this much later. Below 1 s they are plain
+ * setTimeouts, which fire before the poll phase after a blocked loop just as a naive per-call
+ * timer would; they must not judge the webhook before the loop-aware deadline does.
+ */
+const BACKSTOP_MS = 1000;
 
 /** Node/OpenSSL codes of a failed TLS handshake or certificate check. */
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
@@ -65,12 +70,12 @@ export class WebhookClient {
     const cert = readPem(webhook, 'client_cert_path', tls.clientCertPath);
     const key = readPem(webhook, 'client_key_path', tls.clientKeyPath);
     this.#pool = new Pool(url.origin, {
-      // undici's own timers are coarse (about 1 s granularity); they back up the per-call timer.
-      headersTimeout: webhook.timeoutMs,
-      bodyTimeout: webhook.timeoutMs,
+      // Backups of the per-call deadline, which resolves the call itself (see call()).
+      headersTimeout: webhook.timeoutMs + BACKSTOP_MS,
+      bodyTimeout: webhook.timeoutMs + BACKSTOP_MS,
       keepAliveTimeout: 30_000,
       connect: {
-        timeout: webhook.timeoutMs,
+        timeout: webhook.timeoutMs + BACKSTOP_MS,
         ...(ca ? { ca } : {}),
         ...(cert ? { cert } : {}),
         ...(key ? { key } : {}),
@@ -80,17 +85,25 @@ export class WebhookClient {
   }
 
   /**
-   * POST `body`; resolves within the timeout (plus timer scheduling), never rejects. The timer
-   * resolves the call itself rather than trusting the abort to reach undici in time: a request
-   * still waiting for its connection (TCP accepted, TLS handshake never answered) is not
-   * released by its signal, only by undici's coarser connect timeout, which then cleans up.
+   * POST `body`; resolves within the timeout of free loop time (plus the loop's own delays),
+   * never rejects. The deadline resolves the call itself rather than trusting the abort to reach
+   * undici in time: a request still waiting for its connection (TCP accepted, TLS handshake never
+   * answered) is not released by its signal, only by undici's later connect timeout, which then
+   * cleans up.
    */
   call(body: Buffer, headers: Record<string, string>): Promise<CallResult> {
     const controller = new AbortController();
     return new Promise<CallResult>((resolve) => {
-      const timer = setTimeout(onTimeout, this.#timeoutMs, controller, resolve, this.#timedOut);
+      const deadline = new LoopDeadline(
+        this.#timeoutMs,
+        (timedOut: CallResult) => {
+          controller.abort(TIMED_OUT);
+          resolve(timedOut);
+        },
+        this.#timedOut,
+      );
       void this.#exchange(body, headers, controller).then((result) => {
-        clearTimeout(timer);
+        deadline.clear();
         resolve(result);
       });
     });
