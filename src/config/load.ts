@@ -1,6 +1,6 @@
 // The config loader: a pipeline of steps, each of which either passes its result on or adds
-// problems. read file -> parse JSON -> JSON Schema -> semantic rules (+ webhook files) ->
-// normalise -> deep-freeze. It never throws for bad input: `run`, `validate` and `dry-run`
+// problems. read file -> parse JSON -> JSON Schema -> ToolHive fields (ignored / unenforced) ->
+// semantic rules (+ webhook files) -> normalise -> deep-freeze -> warnings about the result. It never throws for bad input: `run`, `validate` and `dry-run`
 // all get a LoadResult and decide what to print.
 
 import { ThvError } from '../errors.js';
@@ -12,6 +12,9 @@ import { readConfigFile } from './readFile.js';
 import { checkRules } from './rules.js';
 import { checkSchema, ignoredFieldWarnings } from './schema.js';
 import type { ConfigProblem, ProxyConfig, RunConfigFile } from './types.js';
+import { checkUnenforced, isUnenforced } from './unenforced.js';
+import { checkMiddlewareConfigs } from './middlewareConfigs.js';
+import { exposureWarning } from './exposure.js';
 import { resolveWebhookFiles } from './webhookFiles.js';
 
 export type { LoadOverrides } from './normalise.js';
@@ -36,12 +39,17 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
   const out = new Findings();
   try {
     for (const p of checkSchema(doc)) out.error(p.path, p.message);
-    for (const w of ignoredFieldWarnings(doc)) out.warn(w);
+    for (const w of ignoredFieldWarnings(doc, isUnenforced)) out.warn(w);
+    const allow = new Set(overrides.allowUnenforced ?? []);
+    checkUnenforced(doc, allow, out);
+    checkMiddlewareConfigs(doc, allow, out);
     checkRules(doc, { store: overrides.store ?? 'redis' }, out);
     const secrets = resolveWebhookFiles(doc, env, out);
     if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
 
     const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets });
+    const exposed = exposureWarning(config);
+    if (exposed !== null) out.warn(exposed);
     return { ok: true, config: deepFreeze(config), warnings: out.warnings };
   } catch (err) {
     // A bug in a step, not a problem of the file; reported as a problem so the CLI stays calm.

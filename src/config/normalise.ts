@@ -31,12 +31,14 @@ export const DEFAULTS = {
   redisKeyPrefix: '',
 } as const;
 
-/** Command-line values that win over the file. */
+/** Command-line values that win over the file, or change how it is judged. */
 export interface LoadOverrides {
   readonly host?: string | undefined;
   readonly port?: number | undefined;
   readonly store?: StoreKind | undefined;
   readonly maxBodyBytes?: number | undefined;
+  /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning instead of an error. */
+  readonly allowUnenforced?: readonly string[] | undefined;
 }
 
 export interface NormaliseInput {

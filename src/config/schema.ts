@@ -1,6 +1,7 @@
 // The JSON Schema step of the loader. The schema file is the single description of the RunConfig
 // shape; it is compiled once, when this module loads, and every run of the loader reuses it.
-// Fields marked `deprecated: true` in the schema are ToolHive fields thv-proxy accepts and ignores.
+// Fields marked `deprecated: true` in the schema are ToolHive fields thv-proxy does not act on:
+// ignored with a warning, or — the unenforced ones (unenforced.ts) — errors.
 
 import { readFileSync } from 'node:fs';
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -42,10 +43,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** One warning per ToolHive field present in the file: "<field> is a ToolHive field thv-proxy ignores". */
-export function ignoredFieldWarnings(value: unknown): string[] {
+/**
+ * One warning per ToolHive field present in the file: "<field> is a ToolHive field thv-proxy
+ * ignores". `judgedElsewhere` names the deprecated fields another step decides on (the
+ * unenforced ones, which are errors).
+ */
+export function ignoredFieldWarnings(value: unknown, judgedElsewhere: (field: string) => boolean = () => false): string[] {
   const warnings: string[] = [];
   for (const path of IGNORED_FIELDS) {
+    if (path.length === 1 && judgedElsewhere(path[0] as string)) continue;
     let node: unknown = value;
     for (const key of path.slice(0, -1)) node = isObject(node) ? node[key] : undefined;
     const last = path[path.length - 1] as string;

@@ -48,7 +48,15 @@ export interface WebhookFile {
   hmac_secret_ref?: string;
 }
 
+/** An entry of ToolHive's `middleware_configs` (judged by middlewareConfigs.ts, not run). */
+export interface MiddlewareConfigFile {
+  type: string;
+  parameters?: unknown;
+}
+
 export interface RunConfigFile {
+  /** Where editors find the JSON Schema; not used. */
+  $schema?: string;
   schema_version?: string;
   name: string;
   transport?: Transport;
@@ -70,6 +78,9 @@ export interface RunConfigFile {
   validating_webhooks?: WebhookFile[];
   /** thv-proxy extension: request body limit in bytes (default 8 MiB). */
   max_body_bytes?: number;
+  /** Accepted: the parser is always strict. */
+  strict_protocol_validation?: boolean;
+  middleware_configs?: MiddlewareConfigFile[];
 }
 
 // ---------------------------------------------------------------------------------------------

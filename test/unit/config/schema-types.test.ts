@@ -6,6 +6,7 @@ import t from 'tap';
 import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
 import type {
   BucketFile,
+  MiddlewareConfigFile,
   RateLimitConfigFile,
   RunConfigFile,
   SessionRedisFile,
@@ -21,8 +22,10 @@ const runConfig = {
   target_host: 'optional', target_port: 'optional', remote_url: 'optional', command: 'optional', cmd_args: 'optional',
   env_vars: 'optional', proxy_mode: 'optional', trust_proxy_headers: 'optional', allowed_origins: 'optional',
   allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
-  validating_webhooks: 'optional', max_body_bytes: 'optional',
+  validating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
+  middleware_configs: 'optional', $schema: 'optional',
 } as const satisfies Presence<RunConfigFile>;
+const middlewareConfig = { type: 'required', parameters: 'optional' } as const satisfies Presence<MiddlewareConfigFile>;
 const bucket = { maxTokens: 'required', refillPeriod: 'required' } as const satisfies Presence<BucketFile>;
 const toolLimit = { name: 'required', shared: 'optional', perUser: 'optional' } as const satisfies Presence<ToolLimitFile>;
 const rateLimit = { shared: 'optional', perUser: 'optional', tools: 'optional' } as const satisfies Presence<RateLimitConfigFile>;
@@ -78,6 +81,7 @@ t.test('§2 every object of the schema has exactly the fields of its TypeScript 
     ['SessionRedisFile', at('scaling_config', 'session_redis'), sessionRedis],
     ['WebhookFile', at('validating_webhooks', '[]'), webhook],
     ['WebhookTlsFile', at('validating_webhooks', '[]', 'tls_config'), webhookTls],
+    ['MiddlewareConfigFile', at('middleware_configs', '[]'), middlewareConfig],
   ];
   for (const [name, node, keys] of table) {
     const want = { ...keys } as Record<string, string>;

@@ -1,0 +1,34 @@
+// A listener outside loopback has nothing in front of the tools (thv-proxy has no authentication
+// yet): the loader says so, so `validate` prints it and `run` logs it at startup.
+import t from 'tap';
+import { baseConfig, load, problems } from './helpers.js';
+
+function warnings(host: string | undefined, overrides: { host?: string; port?: number } = {}, port = 8080): readonly string[] {
+  const doc = baseConfig();
+  if (host !== undefined) doc.host = host;
+  doc.port = port;
+  const r = load(doc, overrides);
+  if (!r.ok) throw new Error(problems(r).join('\n'));
+  return r.warnings;
+}
+
+t.test('every interface (0.0.0.0, ::) without authentication is warned about', async (t) => {
+  t.strictSame(warnings('0.0.0.0'), ['listening on every interface (0.0.0.0) without authentication: anyone who can reach port 8080 can call every tool of "everything"']);
+  t.strictSame(warnings('::'), ['listening on every interface (::) without authentication: anyone who can reach port 8080 can call every tool of "everything"']);
+  t.match(warnings('[::]'), [/^listening on every interface \(\[::\]\)/]);
+  t.match(warnings('0:0:0:0:0:0:0:0'), [/^listening on every interface/]);
+});
+
+t.test('a non-loopback address or name is warned about', async (t) => {
+  t.strictSame(warnings('10.1.2.3'), ['listening on 10.1.2.3, not a loopback address, without authentication: anyone who can reach port 8080 can call every tool of "everything"']);
+  t.match(warnings('mcp.internal', {}, 0), [/^listening on mcp\.internal, not a loopback address, without authentication: anyone who can reach its port can call/]);
+});
+
+t.test('--host wins over the file, for the warning too', async (t) => {
+  t.match(warnings('127.0.0.1', { host: '0.0.0.0' }), [/every interface \(0\.0\.0\.0\)/]);
+  t.strictSame(warnings('0.0.0.0', { host: '127.0.0.1' }), []);
+});
+
+t.test('loopback listeners are not warned about', async (t) => {
+  for (const host of [undefined, '127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) t.strictSame(warnings(host), [], String(host));
+});
