@@ -9,7 +9,7 @@ import { Rejection } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
 import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
-import { asLine, cancelledLine, childRequestLine, errorLine, isJsonObject, progressTokenOf, withId, withProgressToken } from './rewrite.js';
+import { asLine, cancelledLine, childRequestLine, errorLine, isJsonObject, progressTokenOf, stringifyBounded, withId, withProgressToken } from './rewrite.js';
 import { SessionRegistry, type Session } from './sessions.js';
 import type { Supervisor, SupervisorHooks } from './supervisor.js';
 
@@ -28,6 +28,8 @@ interface InitWaiter {
 function resultLine(id: unknown, resultJson: string): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
 }
+
+const TOO_DEEP = 'nested too deeply to forward';
 
 export class Bridge implements SupervisorHooks {
   readonly sessions = new SessionRegistry();
@@ -57,10 +59,11 @@ export class Bridge implements SupervisorHooks {
 
   // ---- from clients --------------------------------------------------------------------------
 
-  request(session: Session, msg: McpMessage, reply: Reply): void {
+  /** A client request; a Rejection (nothing was sent, `reply` untouched) when it cannot be forwarded. */
+  request(session: Session, msg: McpMessage, reply: Reply): Rejection | undefined {
     this.sessions.touch(session);
-    if (msg.method === 'initialize') this.#initialize(session, msg, reply);
-    else this.#send(session, msg, reply, false);
+    if (msg.method === 'initialize') return this.#initialize(session, msg, reply);
+    return this.#send(session, msg, reply, false) ? undefined : new Rejection('INVALID_REQUEST', msg.id, { reason: `params ${TOO_DEEP}` });
   }
 
   notification(session: Session, msg: McpMessage, body: Buffer): void {
@@ -75,17 +78,26 @@ export class Bridge implements SupervisorHooks {
     this.#child.send(asLine(body));
   }
 
-  /** A client's answer to a server request (sampling, elicitation, roots). */
-  response(session: Session, msg: McpMessage, body: Buffer): void {
+  /**
+   * A client's answer to a server request (sampling, elicitation, roots). A Rejection when it
+   * cannot be forwarded; the child's request then fails at once rather than wait forever.
+   */
+  response(session: Session, msg: McpMessage, body: Buffer): Rejection | undefined {
     const sc = this.#calls.serverCall(msg.id);
     if (!sc || sc.session !== session) {
       this.#logger.debug({ session: session.id, id: msg.id }, 'client answered a request it was not sent; dropped');
-      return;
+      return undefined;
     }
     this.#calls.removeServerCall(sc);
-    if (sc.generation !== this.#child.generation) return; // that child is gone
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (isJsonObject(parsed)) this.#child.send(withId(parsed, sc.childId));
+    const line = isJsonObject(parsed) ? withId(parsed, sc.childId) : undefined;
+    const current = sc.generation === this.#child.generation; // else that child is gone
+    if (line !== undefined) {
+      if (current) this.#child.send(line);
+      return undefined;
+    }
+    if (current) this.#child.send(errorLine(sc.childId, -32603, `the client's answer was ${TOO_DEEP}`));
+    return new Rejection('INVALID_REQUEST', msg.id, { reason: `answer ${TOO_DEEP}` });
   }
 
   /** DELETE, or the legacy SSE stream closed: cancel what the session still waits for. */
@@ -106,18 +118,24 @@ export class Bridge implements SupervisorHooks {
     session.end();
   }
 
-  #initialize(session: Session, msg: McpMessage, reply: Reply): void {
+  #initialize(session: Session, msg: McpMessage, reply: Reply): Rejection | undefined {
     const id = msg.id ?? null;
     if (this.#initResult !== null) reply.respond(resultLine(id, this.#initResult));
     else if (this.#initInFlight) this.#initWaiters.push({ session, id, reply });
     else {
+      const call = this.#send(session, msg, reply, true);
+      if (!call) return new Rejection('INVALID_REQUEST', msg.id, { reason: `params ${TOO_DEEP}` });
       this.#initParams = msg.params;
-      this.#initInFlight = this.#send(session, msg, reply, true);
+      this.#initInFlight = call;
     }
+    return undefined;
   }
 
-  #send(session: Session, msg: McpMessage, reply: Reply, isInitialize: boolean): ClientCall {
+  /** undefined (and nothing sent) when the params cannot be serialised for the child. */
+  #send(session: Session, msg: McpMessage, reply: Reply, isInitialize: boolean): ClientCall | undefined {
     const proxyId = this.#calls.nextId();
+    const line = childRequestLine(proxyId, msg.method!, msg.params);
+    if (line === undefined) return undefined;
     const call: ClientCall = {
       proxyId,
       session,
@@ -129,7 +147,7 @@ export class Bridge implements SupervisorHooks {
     };
     this.#calls.addCall(call);
     reply.bind(call);
-    this.#child.send(childRequestLine(proxyId, msg.method!, msg.params));
+    this.#child.send(line);
     return call;
   }
 
@@ -167,6 +185,10 @@ export class Bridge implements SupervisorHooks {
     else this.#childNotification(method, msg, line);
   };
 
+  #tooDeep(what: string, id: unknown): void {
+    this.#logger.warn({ id }, `stdio server wrote a ${what} ${TOO_DEEP}; dropped`);
+  }
+
   #childResponse(msg: JsonObject): void {
     const id = msg['id'];
     if (this.#internal.settle(id, msg)) return;
@@ -176,8 +198,16 @@ export class Bridge implements SupervisorHooks {
       return;
     }
     this.#calls.removeCall(call);
-    if (call.isInitialize) this.#initialized(call, msg);
-    else call.reply.respond(withId(msg, call.clientId));
+    if (call.isInitialize) {
+      this.#initialized(call, msg);
+      return;
+    }
+    const out = withId(msg, call.clientId);
+    if (out !== undefined) call.reply.respond(out);
+    else {
+      this.#tooDeep('response', id);
+      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: `the stdio server's answer was ${TOO_DEEP}` }));
+    }
   }
 
   #initialized(call: ClientCall, msg: JsonObject): void {
@@ -185,17 +215,29 @@ export class Bridge implements SupervisorHooks {
     const waiters = this.#initWaiters;
     this.#initWaiters = [];
     if ('result' in msg) {
-      const result = JSON.stringify(msg['result']);
-      this.#initResult = result;
-      call.reply.respond(resultLine(call.clientId, result));
-      for (const w of waiters) w.reply.respond(resultLine(w.id, result));
+      const result = stringifyBounded(msg['result']);
+      if (result !== undefined) {
+        this.#initResult = result;
+        call.reply.respond(resultLine(call.clientId, result));
+        for (const w of waiters) w.reply.respond(resultLine(w.id, result));
+        return;
+      }
+      this.#tooDeep('initialize result', msg['id']);
+      const reason = `initialize result ${TOO_DEEP}`;
+      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason }));
+      this.sessions.remove(call.session);
+      for (const w of waiters) {
+        w.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', w.id, { reason }));
+        this.sessions.remove(w.session);
+      }
       return;
     }
     // The child refused: every waiting client gets the refusal, and the next initialize tries again.
-    call.reply.respond(withId(msg, call.clientId));
+    const refusal = (id: unknown): string => withId(msg, id) ?? errorLine(id as string | number, -32603, `initialize refused (error ${TOO_DEEP})`);
+    call.reply.respond(refusal(call.clientId));
     this.sessions.remove(call.session);
     for (const w of waiters) {
-      w.reply.respond(withId(msg, w.id));
+      w.reply.respond(refusal(w.id));
       this.sessions.remove(w.session);
     }
   }
@@ -215,8 +257,13 @@ export class Bridge implements SupervisorHooks {
       return;
     }
     const sc = { clientFacingId: this.#calls.nextId(), childId, session, generation: this.#child.generation };
-    this.#calls.addServerCall(sc);
     const out = withId(msg, sc.clientFacingId);
+    if (out === undefined) {
+      this.#tooDeep('request', childId);
+      this.#child.send(errorLine(childId, -32603, `request ${TOO_DEEP}`));
+      return;
+    }
+    this.#calls.addServerCall(sc);
     if ((call && call.reply.related(out)) || session.push(out)) return;
     this.#calls.removeServerCall(sc);
     this.#child.send(errorLine(childId, -32603, 'the client has no open stream to receive this request'));
@@ -228,7 +275,8 @@ export class Bridge implements SupervisorHooks {
       const call = this.#calls.call(isJsonObject(params) ? params['progressToken'] : undefined);
       if (!call) return;
       const out = withProgressToken(msg, call.clientToken);
-      if (!call.reply.related(out)) call.session.push(out);
+      if (out === undefined) this.#tooDeep('progress notification', undefined);
+      else if (!call.reply.related(out)) call.session.push(out);
       return;
     }
     if (method === 'notifications/cancelled' && isJsonObject(params)) {
@@ -236,7 +284,9 @@ export class Bridge implements SupervisorHooks {
       if (!sc) return;
       this.#calls.removeServerCall(sc);
       params['requestId'] = sc.clientFacingId;
-      sc.session.push(JSON.stringify(msg));
+      const out = stringifyBounded(msg);
+      if (out === undefined) this.#tooDeep('cancellation', undefined);
+      else sc.session.push(out);
       return;
     }
     this.sessions.broadcast(line);
@@ -306,8 +356,11 @@ export class Bridge implements SupervisorHooks {
 
   #internalRequest(method: string, params: JsonObject | undefined, timeoutMs: number): Promise<JsonObject> {
     const id = this.#calls.nextId();
+    // Only a ping (no params) or the initialize params that were serialised once already.
+    const line = childRequestLine(id, method, params);
+    if (line === undefined) return Promise.reject(new Error(`${method} params ${TOO_DEEP}`));
     const answer = this.#internal.wait(id, method, this.#child.generation, timeoutMs);
-    this.#child.sendDirect(childRequestLine(id, method, params));
+    this.#child.sendDirect(line);
     return answer;
   }
 }

@@ -1,6 +1,9 @@
 // Small HTTP helpers shared by the two endpoints.
 
 import type { ServerResponse } from 'node:http';
+import { writeRejection, type Rejection } from '../errors.js';
+import type { RequestContext } from '../chain/types.js';
+import { noteFailure } from '../server/context.js';
 
 /** The path of a request URL without its query. */
 export function pathOf(url: string): string {
@@ -8,16 +11,30 @@ export function pathOf(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/** A query parameter, without building a URL object per request. */
-export function queryParam(url: string, name: string): string | undefined {
+/**
+ * A query parameter, without building a URL object per request: undefined when absent, null when
+ * its value is not valid percent-encoding (`%zz`, a lone `%`) — a client mistake, not a crash.
+ */
+export function queryParam(url: string, name: string): string | null | undefined {
   const q = url.indexOf('?');
   if (q === -1) return undefined;
   for (const pair of url.slice(q + 1).split('&')) {
     const eq = pair.indexOf('=');
     const key = eq === -1 ? pair : pair.slice(0, eq);
-    if (key === name) return decodeURIComponent(eq === -1 ? '' : pair.slice(eq + 1));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(eq === -1 ? '' : pair.slice(eq + 1));
+    } catch {
+      return null;
+    }
   }
   return undefined;
+}
+
+/** Answer with a rejection, and say why in the request log (the bridge is the stage that refused). */
+export function reject(ctx: RequestContext, res: ServerResponse, rejection: Rejection): void {
+  noteFailure(ctx, 'stdio', rejection.reason);
+  writeRejection(res, rejection);
 }
 
 /** 202 for notifications and responses a client POSTs: nothing to answer. */

@@ -4,13 +4,13 @@
 // The endpoint is a relative URL, so it keeps pointing at the proxy (SPEC §6).
 
 import type { ServerResponse } from 'node:http';
-import { Rejection, writeRejection } from '../errors.js';
+import { Rejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
 import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import { SseStream } from './sseStream.js';
-import { pathOf, queryParam, sendAccepted } from './http.js';
+import { pathOf, queryParam, reject, sendAccepted } from './http.js';
 import { noteStreaming } from '../server/context.js';
 
 /** Everything for a legacy session goes on its one stream; one object per session, not per request. */
@@ -53,8 +53,8 @@ export class LegacySseEndpoint {
     if (path === '/sse' && ctx.httpMethod === 'GET') this.#open(ctx, res);
     else if (path === '/messages' && ctx.httpMethod === 'POST') this.#message(ctx, res);
     else if (path === '/sse' || path === '/messages') {
-      writeRejection(res, new Rejection('METHOD_NOT_ALLOWED', ctx.mcp?.id, { headers: { allow: path === '/sse' ? 'GET' : 'POST' } }));
-    } else writeRejection(res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
+      reject(ctx, res, new Rejection('METHOD_NOT_ALLOWED', ctx.mcp?.id, { headers: { allow: path === '/sse' ? 'GET' : 'POST' }, reason: `${ctx.httpMethod} ${path}` }));
+    } else reject(ctx, res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
   }
 
   #open(ctx: RequestContext, res: ServerResponse): void {
@@ -74,24 +74,30 @@ export class LegacySseEndpoint {
     const msg = ctx.mcp;
     const id = msg?.id;
     if (!msg || !ctx.body) {
-      writeRejection(res, new Rejection('INVALID_REQUEST', id, { reason: 'POST /messages needs a JSON-RPC message' }));
+      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'POST /messages needs a JSON-RPC message' }));
       return;
     }
     const sessionId = queryParam(ctx.url, 'sessionId');
+    if (sessionId === null) {
+      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId is not valid percent-encoding' }));
+      return;
+    }
     if (!sessionId) {
-      writeRejection(res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId query parameter is required' }));
+      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId query parameter is required' }));
       return;
     }
     const session = this.#bridge.sessions.get(sessionId);
     const reply = session && this.#replies.get(session);
     if (!session || !reply) {
-      writeRejection(res, new Rejection('NOT_FOUND', id, { reason: `unknown session ${sessionId}` }));
+      reject(ctx, res, new Rejection('NOT_FOUND', id, { reason: 'unknown session' }));
       return;
     }
     this.#bridge.sessions.seen(session);
-    if (msg.kind === 'request') this.#bridge.request(session, msg, reply);
+    let refused: Rejection | undefined;
+    if (msg.kind === 'request') refused = this.#bridge.request(session, msg, reply);
     else if (msg.kind === 'notification') this.#bridge.notification(session, msg, ctx.body);
-    else this.#bridge.response(session, msg, ctx.body);
-    sendAccepted(res);
+    else refused = this.#bridge.response(session, msg, ctx.body);
+    if (refused) reject(ctx, res, refused);
+    else sendAccepted(res);
   }
 }

@@ -14,7 +14,7 @@ import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import { SseStream } from './sseStream.js';
-import { pathOf, sendAccepted, sendEmpty } from './http.js';
+import { pathOf, reject, sendAccepted, sendEmpty } from './http.js';
 import { noteStreaming } from '../server/context.js';
 
 const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
@@ -109,7 +109,7 @@ export class StreamableHttpEndpoint {
   handle(ctx: RequestContext, res: ServerResponse): void {
     const path = pathOf(ctx.url);
     if (path !== '/mcp' && path !== '/mcp/') {
-      writeRejection(res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
+      reject(ctx, res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
       return;
     }
     switch (ctx.httpMethod) {
@@ -123,31 +123,35 @@ export class StreamableHttpEndpoint {
         this.#delete(ctx, res);
         return;
       default:
-        writeRejection(res, new Rejection('METHOD_NOT_ALLOWED', undefined, { headers: ALLOW }));
+        reject(ctx, res, new Rejection('METHOD_NOT_ALLOWED', undefined, { headers: ALLOW, reason: `${ctx.httpMethod} /mcp` }));
     }
   }
 
   #post(ctx: RequestContext, res: ServerResponse): void {
     const msg = ctx.mcp;
     if (!msg || !ctx.body) {
-      writeRejection(res, new Rejection('INVALID_REQUEST', undefined, { reason: 'POST /mcp needs a JSON-RPC message' }));
+      reject(ctx, res, new Rejection('INVALID_REQUEST', undefined, { reason: 'POST /mcp needs a JSON-RPC message' }));
       return;
     }
     const bridge = this.#bridge;
     if (msg.kind === 'request' && msg.method === 'initialize') {
       // A new client: its own session, whatever header it sent.
       const session = bridge.sessions.open('streamable-http');
-      bridge.request(session, msg, this.#reply(ctx, res, session));
+      const refused = bridge.request(session, msg, this.#reply(ctx, res, session));
+      if (refused) {
+        bridge.sessions.remove(session);
+        reject(ctx, res, refused);
+      }
       return;
     }
     const session = this.#session(ctx, res, msg.id);
     if (!session) return;
-    if (msg.kind === 'request') bridge.request(session, msg, this.#reply(ctx, res, session));
-    else {
-      if (msg.kind === 'notification') bridge.notification(session, msg, ctx.body);
-      else bridge.response(session, msg, ctx.body);
-      sendAccepted(res);
-    }
+    let refused: Rejection | undefined;
+    if (msg.kind === 'request') refused = bridge.request(session, msg, this.#reply(ctx, res, session));
+    else if (msg.kind === 'notification') bridge.notification(session, msg, ctx.body);
+    else refused = bridge.response(session, msg, ctx.body);
+    if (refused) reject(ctx, res, refused);
+    else if (msg.kind !== 'request') sendAccepted(res);
   }
 
   #get(ctx: RequestContext, res: ServerResponse): void {
@@ -175,12 +179,12 @@ export class StreamableHttpEndpoint {
   #session(ctx: RequestContext, res: ServerResponse, rid: JsonRpcId): Session | undefined {
     const header = ctx.headers['mcp-session-id'];
     if (typeof header !== 'string' || header === '') {
-      writeRejection(res, new Rejection('INVALID_REQUEST', rid, { reason: 'Mcp-Session-Id header is required' }));
+      reject(ctx, res, new Rejection('INVALID_REQUEST', rid, { reason: 'Mcp-Session-Id header is required' }));
       return undefined;
     }
     const session = this.#bridge.sessions.get(header);
     if (!session) {
-      writeRejection(res, new Rejection('NOT_FOUND', rid, { reason: `unknown session ${header}` }));
+      reject(ctx, res, new Rejection('NOT_FOUND', rid, { reason: 'unknown session' }));
       return undefined;
     }
     this.#bridge.sessions.seen(session);

@@ -1,7 +1,7 @@
 // SPEC §6 (stdio): ids and progress tokens are mapped so each message reaches its client.
 import t from 'tap';
 import { CallTable, type ClientCall, type Reply } from '../../../src/stdio/calls.js';
-import { asLine, cancelledLine, childRequestLine, errorLine, progressTokenOf, withId, withProgressToken } from '../../../src/stdio/rewrite.js';
+import { asLine, cancelledLine, childRequestLine, errorLine, progressTokenOf, stringifyBounded, withId, withProgressToken } from '../../../src/stdio/rewrite.js';
 import { Session } from '../../../src/stdio/sessions.js';
 
 const noReply: Reply = { related: () => false, respond: () => undefined, fail: () => undefined, abandon: () => undefined, bind: () => undefined };
@@ -57,19 +57,19 @@ t.test('§6 stdio ids: server requests get a client-facing id and map back to th
 
 t.test('§6 stdio ids: a request for the child carries the proxy id and the proxy id as progress token', async (t) => {
   const params = { name: 'echo', arguments: { message: 'hi' }, _meta: { progressToken: 'client-token', other: 1 } };
-  const line = childRequestLine(42, 'tools/call', params);
+  const line = childRequestLine(42, 'tools/call', params)!;
   t.same(JSON.parse(line), { jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' }, _meta: { progressToken: 42, other: 1 } } });
   t.equal(params._meta.progressToken, 'client-token', "the client's params are not modified");
   t.equal(progressTokenOf(params), 'client-token');
-  t.same(JSON.parse(childRequestLine(1, 'ping', undefined)), { jsonrpc: '2.0', id: 1, method: 'ping' });
-  t.same(JSON.parse(childRequestLine(2, 'tools/list', { cursor: 'c' })), { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 'c' } });
+  t.same(JSON.parse(childRequestLine(1, 'ping', undefined)!), { jsonrpc: '2.0', id: 1, method: 'ping' });
+  t.same(JSON.parse(childRequestLine(2, 'tools/list', { cursor: 'c' })!), { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 'c' } });
   t.notOk(line.includes('\n'));
 });
 
 t.test('§6 stdio ids: responses and progress get the client id and token back', async (t) => {
-  t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, result: { ok: true } }, 'abc')), { jsonrpc: '2.0', id: 'abc', result: { ok: true } });
-  t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, error: { code: -1, message: 'm' } }, null)), { jsonrpc: '2.0', id: null, error: { code: -1, message: 'm' } });
-  t.same(JSON.parse(withProgressToken({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 42, progress: 1, total: 3 } }, 7)), {
+  t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, result: { ok: true } }, 'abc')!), { jsonrpc: '2.0', id: 'abc', result: { ok: true } });
+  t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, error: { code: -1, message: 'm' } }, null)!), { jsonrpc: '2.0', id: null, error: { code: -1, message: 'm' } });
+  t.same(JSON.parse(withProgressToken({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 42, progress: 1, total: 3 } }, 7)!), {
     jsonrpc: '2.0',
     method: 'notifications/progress',
     params: { progressToken: 7, progress: 1, total: 3 },
@@ -85,4 +85,15 @@ t.test('§6 stdio framing: client bytes become one line without changing the mes
   t.same(JSON.parse(line), JSON.parse(pretty.toString()));
   const compact = Buffer.from('{"jsonrpc":"2.0","method":"m"}');
   t.equal(asLine(compact), compact.toString());
+});
+
+t.test('§7 stdio ids: a message nested too deeply to serialise gives undefined, not a RangeError out of the bridge', async (t) => {
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  t.equal(childRequestLine(3, 'tools/call', { name: 'echo', arguments: { deep } }), undefined);
+  t.equal(withId({ jsonrpc: '2.0', id: 1, result: { deep } }, 'c'), undefined);
+  t.equal(withProgressToken({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, deep } }, 'c'), undefined);
+  t.equal(stringifyBounded({ deep }), undefined);
+  t.equal(stringifyBounded({ a: [1, { b: 2 }] }), '{"a":[1,{"b":2}]}', 'ordinary values serialise as JSON.stringify does');
+  t.throws(() => stringifyBounded({ toJSON: () => { throw new TypeError('not depth'); } }), TypeError, 'other errors are not swallowed');
 });
