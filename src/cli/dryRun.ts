@@ -16,7 +16,7 @@ const DRY_RUN_CHECK_TIMEOUT_MS = 5000;
 export async function dryRunCommand(opts: DryRunOptions, io: Output): Promise<number> {
   // Usage problems (no request, unreadable @file) come before the config is even read.
   const body = await readRequestSource(opts.request);
-  const { config, warnings } = await loadConfigOrThrow(opts.config, { store: opts.store });
+  const { config, warnings } = await loadConfigOrThrow(opts.config, { store: opts.store, allowUnenforced: opts.allowUnenforced });
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
 
   const logger = silentLogger();

@@ -8,6 +8,7 @@ import { EXIT, ThvError } from '../errors.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
 import { validateCommand } from './validate.js';
+import { parseAllowUnenforced } from '../config/unenforced.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -44,6 +45,20 @@ const rateLimitTimeoutOption = (fallback: string): Option =>
 const storeOption = (): Option =>
   new Option('--store <kind>', 'token-bucket store: redis, or memory (limits per process only)').choices(STORE_KINDS).default('redis');
 
+/** `--allow-unenforced <fields>`: comma-separated, repeatable; a name that is no RunConfig field is a usage error. */
+function allowUnenforced(value: string, previous: string[] | undefined): string[] {
+  try {
+    return [...(previous ?? []), ...parseAllowUnenforced(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+const allowUnenforcedOption = (): Option =>
+  new Option('--allow-unenforced <fields>', 'accept these ToolHive fields that thv-proxy does not enforce, with a warning instead of an error (comma-separated)').argParser(
+    allowUnenforced,
+  );
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -74,7 +89,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .addOption(new Option('--log-format <format>', 'log format').choices(LOG_FORMATS).default('json'))
     .option('--max-body <bytes>', 'largest request body in bytes (overrides max_body_bytes)', integer(1, Number.MAX_SAFE_INTEGER, 'a byte count'))
     .addOption(rateLimitTimeoutOption('250ms'))
-    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number }) => {
+    .addOption(allowUnenforcedOption())
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[] }) => {
       debug = o.logLevel === 'debug' || o.logLevel === 'trace';
       const opts: RunOptions = {
         config: o.config,
@@ -85,6 +101,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         logFormat: o.logFormat,
         maxBodyBytes: o.maxBody,
         rateLimitTimeoutMs: o.rateLimitTimeout,
+        allowUnenforced: o.allowUnenforced ?? [],
       };
       // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
       const { runCommand } = await import('./run.js');
@@ -98,13 +115,14 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)')
     .option('--json', 'print the result as one JSON object', false)
     .addOption(storeOption())
-    .action(async (file: string | undefined, o: { config?: string; json: boolean; store: ValidateOptions['store'] }, cmd: Command) => {
+    .addOption(allowUnenforcedOption())
+    .action(async (file: string | undefined, o: { config?: string; json: boolean; store: ValidateOptions['store']; allowUnenforced?: string[] }, cmd: Command) => {
       if (file !== undefined && o.config !== undefined && file !== o.config) {
         cmd.error('error: give the config file once: as the argument or with --config, not both', { exitCode: EXIT.USAGE, code: 'thv.usage' });
       }
       const config = file ?? o.config;
       if (config === undefined) cmd.error('error: missing the config file: validate <file> or validate --config <file>', { exitCode: EXIT.USAGE, code: 'thv.usage' });
-      exitCode = await validateCommand({ config, json: o.json, store: o.store }, io);
+      exitCode = await validateCommand({ config, json: o.json, store: o.store, allowUnenforced: o.allowUnenforced ?? [] }, io);
     });
 
   program
@@ -118,7 +136,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .addOption(storeOption())
     // dry-run's own default is 5s: one question asked once deserves Redis's real answer.
     .addOption(rateLimitTimeoutOption('5s'))
-    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store']; rateLimitTimeout?: number }) => {
+    .addOption(allowUnenforcedOption())
+    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store']; rateLimitTimeout?: number; allowUnenforced?: string[] }) => {
       const opts: DryRunOptions = {
         config: o.config,
         request: o.request,
@@ -127,6 +146,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         json: o.json,
         store: o.store,
         rateLimitTimeoutMs: o.rateLimitTimeout,
+        allowUnenforced: o.allowUnenforced ?? [],
       };
       const { dryRunCommand } = await import('./dryRun.js');
       exitCode = await dryRunCommand(opts, io);

@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly maxBodyBytes: number | undefined;
   /** Bound of one rate-limit check in ms (`--rate-limit-timeout`); undefined: the store's 250 ms. */
   readonly rateLimitTimeoutMs: number | undefined;
+  /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning (SPEC §2). */
+  readonly allowUnenforced?: readonly string[] | undefined;
 }
 
 /** `thv-proxy validate <file> | --config <file> [--json] [--store]` */
@@ -38,6 +40,8 @@ export interface ValidateOptions {
   readonly config: string;
   readonly json: boolean;
   readonly store: StoreKind;
+  /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning (SPEC §2). */
+  readonly allowUnenforced?: readonly string[] | undefined;
 }
 
 /** `thv-proxy dry-run --config <file> --request <json|@file|-> [--header 'Name: value']... [--consume] [--json] [--store] [--rate-limit-timeout]` */
@@ -53,6 +57,8 @@ export interface DryRunOptions {
   readonly store: StoreKind;
   /** Bound of the rate-limit check in ms (`--rate-limit-timeout`); undefined: dry-run's own 5 s. */
   readonly rateLimitTimeoutMs: number | undefined;
+  /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning (SPEC §2). */
+  readonly allowUnenforced?: readonly string[] | undefined;
 }
 
 /** Where a command prints; process.stdout/stderr in the binary, buffers in tests. */

@@ -15,6 +15,7 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     port: opts.port,
     store: opts.store,
     maxBodyBytes: opts.maxBodyBytes,
+    allowUnenforced: opts.allowUnenforced,
   });
   const logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
   for (const w of warnings) logger.warn(w);

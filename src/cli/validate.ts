@@ -28,7 +28,7 @@ export function formatChain(plan: ChainPlan): string {
 }
 
 export async function validateCommand(opts: ValidateOptions, io: Output): Promise<number> {
-  const result = await loadConfig(opts.config, { store: opts.store });
+  const result = await loadConfig(opts.config, { store: opts.store, allowUnenforced: opts.allowUnenforced });
   const plan = result.ok ? planChain(result.config) : null;
 
   if (opts.json) {
