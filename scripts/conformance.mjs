@@ -2,10 +2,12 @@
 // `npm run conformance`: runs the MCP conformance suite's server scenarios against the reference
 // server server-everything directly, then through thv-proxy (streamable HTTP upstream, and
 // server-everything over stdio), and fails when any scenario's result through the proxy differs
-// from the direct one. Prints the comparison table and records it in docs/conformance.md.
+// from the direct one. Prints the comparison table; --record also writes it into
+// docs/conformance.md (without it, no tracked file changes).
 //
-// Flags: --no-record (leave docs/ alone), --no-build (use dist/ as it is), --strict (also fail on
-// the documented expected differences), --keep (keep the raw results directory).
+// Flags: --record (update docs/conformance.md), --no-build (use dist/ as it is), --strict (also
+// fail on the documented expected differences), --keep (keep the raw results directory).
+// --no-record, the old opt-out, is accepted and changes nothing.
 // Not part of `npm test`: it downloads the suite and a Node 22 binary (cached) and starts servers.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,17 +19,24 @@ import { ensureSuite, listServerScenarios, runServerSuite } from './conformance/
 import { targets } from './conformance/stack.mjs';
 import { EXPECTED, explain, table, verdict } from './conformance/compare.mjs';
 import { record } from './conformance/record.mjs';
+import { parseArgs } from './conformance/args.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE_TIMEOUT_MS = 240_000;
-const args = new Set(process.argv.slice(2));
+let args;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`conformance: ${err.message}\n`);
+  process.exit(2);
+}
 const log = (line) => process.stderr.write(`${line}\n`);
 /** The raw results directory while a run is under way (removed on Ctrl-C too, unless --keep). */
 let work = null;
 
 function removeWork() {
   if (!work) return;
-  if (args.has('--keep')) log(`raw results kept in ${work}`);
+  if (args.keep) log(`raw results kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });
   work = null;
 }
@@ -37,7 +46,7 @@ function version(pkgDir) {
 }
 
 async function build() {
-  if (args.has('--no-build')) return;
+  if (!args.build) return;
   log('building dist/ (tsc -p tsconfig.json)');
   const r = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
     cwd: ROOT,
@@ -119,11 +128,13 @@ async function main() {
   ].join('\n');
 
   console.log(`\n${section}\n`);
-  if (!args.has('--no-record')) {
+  if (args.record) {
     record(join(ROOT, 'docs', 'conformance.md'), section);
     log('recorded in docs/conformance.md');
+  } else {
+    log('not recorded (npm run conformance -- --record updates docs/conformance.md)');
   }
-  const failing = differences.length + (args.has('--strict') ? expected.length : 0);
+  const failing = differences.length + (args.strict ? expected.length : 0);
   if (failing > 0) {
     log(`conformance: ${failing} scenario result(s) differ through thv-proxy`);
     return 1;

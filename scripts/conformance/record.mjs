@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const BEGIN = '<!-- conformance:results:begin (written by scripts/conformance.mjs) -->';
+const BEGIN = '<!-- conformance:results:begin (written by scripts/conformance.mjs --record) -->';
 const END = '<!-- conformance:results:end -->';
 
 export function record(file, section) {
