@@ -17,12 +17,14 @@ export interface ChainDeps {
   readonly store: TokenBucketStore | null;
   /** dry-run without --consume reads buckets without changing them. */
   readonly rateLimitMode: 'consume' | 'peek';
+  /** Longest silence while a request body arrives (default 60 s). */
+  readonly bodyStallMs?: number | undefined;
 }
 
 function buildStage(stage: StagePlan, deps: ChainDeps): Middleware {
   switch (stage.type) {
     case 'body-limit':
-      return createBodyLimitMiddleware(stage.params);
+      return createBodyLimitMiddleware({ ...stage.params, bodyStallMs: deps.bodyStallMs });
     case 'host-guard':
       return createHostGuardMiddleware(stage.params);
     case 'mcp-parser':

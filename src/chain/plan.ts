@@ -5,6 +5,9 @@
 
 import type { ProxyConfig, RateLimitConfig, WebhookConfig, Bucket } from '../config/types.js';
 import { formatDuration } from '../config/duration.js';
+import { isLoopback } from './loopback.js';
+
+export { isLoopback, isWildcard } from './loopback.js';
 
 export type StagePlan =
   | { readonly type: 'body-limit'; readonly name: string; readonly summary: string; readonly params: { readonly maxBodyBytes: number } }
@@ -34,12 +37,6 @@ export interface ChainPlan {
   readonly terminal: { readonly type: 'proxy'; readonly name: 'proxy'; readonly summary: string };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** True when the proxy listens on a loopback address, where DNS rebinding is the threat. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 function bucket(b: Bucket): string {
   return `${b.maxTokens}/${formatDuration(b.refillPeriodMs)}`;

@@ -59,6 +59,11 @@ export type StageResult = void | Rejection;
 export interface Middleware {
   /** Stable name, used in logs, `validate` and dry-run (`rate-limit`, `webhook policy`). */
   readonly name: string;
+  /**
+   * True for stages that judge only the HTTP message (size, target, Host/Origin): they guard the
+   * proxy's own endpoints (/health, /ready) as well as the chain.
+   */
+  readonly guardsProbes?: boolean;
   handle(ctx: RequestContext): StageResult | Promise<StageResult>;
   /** Release what the stage holds (connections, timers). */
   close?(): Promise<void>;

@@ -90,7 +90,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .option('--max-body <bytes>', 'largest request body in bytes (overrides max_body_bytes)', integer(1, Number.MAX_SAFE_INTEGER, 'a byte count'))
     .addOption(rateLimitTimeoutOption('250ms'))
     .addOption(allowUnenforcedOption())
-    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[] }) => {
+    .option('--max-connections <n>', 'open client connections at most; past it new ones are refused (default 10000)', integer(1, 1_000_000, 'a connection count'))
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[]; maxConnections?: number }) => {
       debug = o.logLevel === 'debug' || o.logLevel === 'trace';
       const opts: RunOptions = {
         config: o.config,
@@ -102,6 +103,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         maxBodyBytes: o.maxBody,
         rateLimitTimeoutMs: o.rateLimitTimeout,
         allowUnenforced: o.allowUnenforced ?? [],
+        maxConnections: o.maxConnections,
       };
       // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
       const { runCommand } = await import('./run.js');

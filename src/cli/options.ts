@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly rateLimitTimeoutMs: number | undefined;
   /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning (SPEC §2). */
   readonly allowUnenforced?: readonly string[] | undefined;
+  /** Open client connections at most (`--max-connections`); undefined: 10 000. */
+  readonly maxConnections?: number | undefined;
 }
 
 /** `thv-proxy validate <file> | --config <file> [--json] [--store]` */

@@ -1,7 +1,11 @@
-// Stage 1 of the chain (SPEC §3): reads the body once, bounded. A declared Content-Length over
-// the limit is refused before a byte is read; a chunked body is refused as soon as the running
-// total passes the limit. Either way the client gets 413 with `Connection: close`: the rest of
-// its body is never read, so the connection cannot be reused.
+// Stage 1 of the chain (SPEC §3, §14): the HTTP message first (requestMessage.ts: a target that
+// stays under the upstream's base path, one Host, no transfer coding but chunked), then the body,
+// read once and bounded in size and in time. A declared Content-Length over the limit is refused
+// before a byte is read; a chunked body is refused as soon as the running total passes the
+// limit. Either way the client gets 413 with `Connection: close`, and the server reads and
+// discards what the client is still sending for a short while so the 413 reaches it (linger.ts).
+// A body that stalls for `bodyStallMs` (60 s) is dropped: a client must not pin up to the body
+// limit per socket by declaring more bytes than it sends.
 //
 // Reading uses module-level listeners that find their state on the request under a symbol,
 // so a request costs one state object and one promise, not a closure per event.
@@ -9,6 +13,16 @@
 import type { IncomingMessage } from 'node:http';
 import { Rejection } from '../errors.js';
 import type { Middleware, RequestContext, StageResult } from '../chain/types.js';
+import { hostHeaderCount, isPlainTransferEncoding, targetProblem } from './requestMessage.js';
+
+/** SPEC §14: a body that stalls this long is dropped. */
+export const DEFAULT_BODY_STALL_MS = 60_000;
+
+export interface BodyLimitOptions {
+  readonly maxBodyBytes: number;
+  /** Longest silence while a body is being received (default 60 s). */
+  readonly bodyStallMs?: number;
+}
 
 const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
 const EMPTY = Buffer.alloc(0);
@@ -32,6 +46,8 @@ function tooLarge(limit: number, reason: string): Rejection {
 }
 
 function finish(req: ReadingRequest, read: BodyRead, result: StageResult): void {
+  // Back to the server's own socket timeout (none while a response streams).
+  req.socket.setTimeout(0);
   req.removeListener('data', onData);
   req.removeListener('end', onEnd);
   req.removeListener('error', onGone);
@@ -71,18 +87,37 @@ function onGone(this: ReadingRequest): void {
   finish(this, read, new Rejection('INVALID_REQUEST', undefined, { reason: 'client closed the connection while sending the body' }));
 }
 
+function refuseMessage(ctx: RequestContext): Rejection | undefined {
+  let reason = targetProblem(ctx.url);
+  let kind: 'INVALID_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE' = 'INVALID_REQUEST';
+  if (reason === undefined && ctx.req !== null && hostHeaderCount(ctx.req.rawHeaders) > 1) reason = 'more than one Host header';
+  if (reason === undefined && !isPlainTransferEncoding(ctx.headers)) {
+    reason = `Transfer-Encoding ${JSON.stringify(ctx.headers['transfer-encoding'])}: only chunked is accepted`;
+    kind = 'UNSUPPORTED_MEDIA_TYPE';
+  }
+  if (reason === undefined) return undefined;
+  if (ctx.trace) ctx.note = { summary: `rejected: ${reason}` };
+  return new Rejection(kind, undefined, { headers: CLOSE, reason });
+}
+
 class BodyLimitMiddleware implements Middleware {
   readonly name = 'body-limit';
+  /** Judges the HTTP message, so it guards the proxy's own endpoints (/health, /ready) too. */
+  readonly guardsProbes = true;
   readonly #limit: number;
+  readonly #stallMs: number;
 
-  constructor(opts: { readonly maxBodyBytes: number }) {
+  constructor(opts: BodyLimitOptions) {
     if (!Number.isSafeInteger(opts.maxBodyBytes) || opts.maxBodyBytes < 0) {
       throw new Error('maxBodyBytes must be a non-negative integer');
     }
     this.#limit = opts.maxBodyBytes;
+    this.#stallMs = opts.bodyStallMs ?? DEFAULT_BODY_STALL_MS;
   }
 
   handle(ctx: RequestContext): StageResult | Promise<StageResult> {
+    const refused = refuseMessage(ctx);
+    if (refused !== undefined) return refused;
     const limit = this.#limit;
     const req = ctx.req;
     if (req === null) return this.#checkGiven(ctx);
@@ -106,6 +141,9 @@ class BodyLimitMiddleware implements Middleware {
     return new Promise<StageResult>((resolve) => {
       const r = req as ReadingRequest;
       r[kRead] = { ctx, limit, chunks: [], total: 0, resolve };
+      // A stalled body: the socket times out, nobody handles 'timeout', and node's server
+      // destroys the socket; 'close' then ends the read below.
+      req.socket.setTimeout(this.#stallMs);
       r.on('data', onData);
       r.on('end', onEnd);
       r.on('error', onGone);
@@ -125,6 +163,6 @@ class BodyLimitMiddleware implements Middleware {
   }
 }
 
-export function createBodyLimitMiddleware(opts: { readonly maxBodyBytes: number }): Middleware {
+export function createBodyLimitMiddleware(opts: BodyLimitOptions): Middleware {
   return new BodyLimitMiddleware(opts);
 }

@@ -98,6 +98,8 @@ function originHost(origin: string): HostPort | undefined {
 
 class HostGuardMiddleware implements Middleware {
   readonly name = 'host-guard';
+  /** /ready names the upstream: a rebinding page must not read it either. */
+  readonly guardsProbes = true;
   readonly #hosts: HostRules;
   /** allowed_origins entries written with a scheme, compared whole. */
   readonly #origins: ReadonlySet<string>;

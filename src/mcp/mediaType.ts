@@ -1,17 +1,41 @@
 // Header checks that decide whether a POST body may be judged at all (SPEC §3): the proxy only
 // judges JSON it can read byte for byte, so anything else is answered 415 rather than forwarded
-// unjudged.
+// unjudged. The proxy forwards a canonical `Content-Type: application/json` (proxy/headers.ts),
+// so no parameter the client sent can make the upstream decode the bytes differently.
 
 /**
- * True when the Content-Type's media type is `application/json`, case-insensitive, with any
- * parameters (`Application/JSON; charset=utf-8`). Structured-syntax types such as
+ * True when the Content-Type's media type is `application/json`, case-insensitive, and its
+ * parameters cannot change how the bytes decode: a `charset` parameter, when present, must say
+ * UTF-8 (`utf-8` or `utf8`, any case, quoted or not) and appear once. Anything else — `utf-7`,
+ * `utf-16`, `latin1`, two charsets — is refused: the parser judges UTF-8, and an upstream that
+ * honours the charset (body-parser, the MCP SDK's SSE transport) would execute another message
+ * (`{"method":"tools+AC8-call"}` is `tools/call` in UTF-7). Structured-syntax types such as
  * `application/vnd.x+json` are not accepted: MCP clients send plain application/json.
  */
 export function isJsonMediaType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const semi = contentType.indexOf(';');
   const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim();
-  return type.length === 16 && type.toLowerCase() === 'application/json';
+  if (type.length !== 16 || type.toLowerCase() !== 'application/json') return false;
+  return semi === -1 || charsetIsUtf8(contentType.slice(semi + 1));
+}
+
+const UTF8_NAMES: ReadonlySet<string> = new Set(['utf-8', 'utf8']);
+
+/** The parameters after the media type: at most one `charset`, and it must name UTF-8. */
+function charsetIsUtf8(params: string): boolean {
+  let seen = false;
+  for (const param of params.split(';')) {
+    const eq = param.indexOf('=');
+    const name = (eq === -1 ? param : param.slice(0, eq)).trim().toLowerCase();
+    if (name !== 'charset') continue;
+    if (seen) return false;
+    seen = true;
+    let value = eq === -1 ? '' : param.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (!UTF8_NAMES.has(value.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /**
@@ -25,3 +49,4 @@ export function isIdentityEncoding(contentEncoding: string | string[] | undefine
   const coding = contentEncoding.trim();
   return coding === '' || coding.toLowerCase() === 'identity';
 }
+

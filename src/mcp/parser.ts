@@ -15,9 +15,12 @@
 //   back in rejections. Any other type is -32600, answered without an id.
 // - An object without `method` is a response when it carries `result` or `error` (and `id`);
 //   otherwise it is -32600.
+// - Duplicate members, members that collide case-insensitively in the envelope or params, and
+//   nesting deeper than 128 levels are -32600 (jsonShape.ts says why).
 
 import { isUtf8 } from 'node:buffer';
 import { Rejection, type JsonRpcId } from '../errors.js';
+import { shapeProblem } from './jsonShape.js';
 import type { McpMessage } from './types.js';
 
 /** The fields SPEC §3 names as the resource a method acts on. */
@@ -56,9 +59,10 @@ function resourceIdOf(method: string, params: JsonObject | undefined): string | 
 export function parseMcpMessage(body: Buffer): McpMessage | Rejection {
   if (body.length === 0) return new Rejection('PARSE_ERROR', undefined, { reason: 'empty body' });
   if (!isUtf8(body)) return new Rejection('PARSE_ERROR', undefined, { reason: 'body is not valid UTF-8' });
+  const text = body.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     return new Rejection('PARSE_ERROR', undefined, { reason: (err as Error).message });
   }
@@ -66,6 +70,10 @@ export function parseMcpMessage(body: Buffer): McpMessage | Rejection {
     return new Rejection('BATCH_NOT_SUPPORTED', undefined, { reason: 'JSON array (batch)' });
   }
   if (!isObject(value)) return invalid(undefined, `body is JSON ${value === null ? 'null' : typeof value}, not an object`);
+  // Duplicate or case-colliding members and deep nesting mean another parser may read another
+  // message (jsonShape.ts); refused without an id, since which id the upstream would see is the question.
+  const problem = shapeProblem(text);
+  if (problem !== undefined) return invalid(undefined, problem);
 
   // The id first, so every later rejection can echo it.
   let id: JsonRpcId;

@@ -20,6 +20,12 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set([
   'host',
   'content-length',
+  // Judged, then written canonically: a charset or a coding the upstream honours would make it
+  // read other bytes than the parser did (SPEC §3). The parser refused every other value.
+  'content-type',
+  'content-encoding',
+  // RFC 7239's form of X-Forwarded-*: only trusted when trust_proxy_headers says so.
+  'forwarded',
   // The body was read in full before forwarding; a 100-continue dance with the upstream is moot.
   'expect',
   'x-forwarded-for',
@@ -83,11 +89,23 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
     }
   }
   out.host = facts.upstreamHost;
-  if (facts.bodyLength !== null) out['content-length'] = String(facts.bodyLength);
+  if (facts.bodyLength !== null) {
+    out['content-length'] = String(facts.bodyLength);
+    // Every body that reaches here was parsed as UTF-8 JSON (a POST) or refused (SPEC §3).
+    if (facts.bodyLength > 0) out['content-type'] = 'application/json';
+  }
 
-  const priorFor = incoming['x-forwarded-for'];
-  const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
-  out['x-forwarded-for'] = prior ? `${prior}, ${facts.peerIp}` : facts.peerIp;
+  // A client's own X-Forwarded-For / Forwarded is its word, not a hop: kept only when the operator
+  // says a trusted proxy sits in front (trust_proxy_headers), else replaced by the peer address.
+  if (facts.trustProxyHeaders) {
+    const priorFor = incoming['x-forwarded-for'];
+    const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
+    out['x-forwarded-for'] = prior ? `${prior}, ${facts.peerIp}` : facts.peerIp;
+    const forwarded = incoming.forwarded;
+    if (forwarded !== undefined) out.forwarded = forwarded;
+  } else {
+    out['x-forwarded-for'] = facts.peerIp;
+  }
   const proto = facts.trustProxyHeaders ? first(incoming['x-forwarded-proto']) : undefined;
   out['x-forwarded-proto'] = proto ?? 'http';
   const host = (facts.trustProxyHeaders ? first(incoming['x-forwarded-host']) : undefined) ?? incoming.host;

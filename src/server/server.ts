@@ -14,8 +14,13 @@ import type { TokenBucketStore } from '../ratelimit/store.js';
 import { RequestLog } from '../observability/requestLog.js';
 import { kContext, ServerRequestContext, type ContextResponse, type ResponseCloseSink } from './context.js';
 import { answerHealth, answerReady, probeOf } from './health.js';
+import { lingerAfterAnswer } from './linger.js';
 
 export const DEFAULT_GRACE_MS = 10_000;
+/** SPEC §14: the whole request (head and body) must arrive within this; responses are not bounded. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
+/** Default cap on open client connections (`--max-connections`); past it node drops new sockets. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 export interface ProxyServerDeps {
   readonly config: ProxyConfig;
@@ -23,6 +28,10 @@ export interface ProxyServerDeps {
   readonly terminal: Terminal;
   readonly logger: Logger;
   readonly store: TokenBucketStore | null;
+  /** Open client connections at most (default 10 000). */
+  readonly maxConnections?: number | undefined;
+  /** Time to receive one whole request (default 5 min); tests shorten it. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 export interface ProxyServer {
@@ -50,6 +59,8 @@ function formatHost(host: string): string {
 class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   readonly #config: ProxyConfig;
   readonly #stages: readonly Middleware[];
+  /** The stages that judge the HTTP message only; they guard /health and /ready too. */
+  readonly #probeStages: readonly Middleware[];
   readonly #terminal: Terminal;
   readonly #logger: Logger;
   readonly #requestLog: RequestLog;
@@ -62,22 +73,28 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   constructor(deps: ProxyServerDeps) {
     this.#config = deps.config;
     this.#stages = deps.stages;
+    this.#probeStages = deps.stages.filter((s) => s.guardsProbes === true);
     this.#terminal = deps.terminal;
     this.#logger = deps.logger;
     this.#requestLog = new RequestLog(deps.logger);
     this.#store = deps.store;
+    const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#server = http.createServer(
       {
-        // A POST answered with an SSE stream (a long tool call) is one request that may last
-        // hours: no whole-request timeout. Only slow headers are bounded (slowloris).
-        requestTimeout: 0,
-        headersTimeout: 60_000,
+        // Bounds receiving the request only (head and body), never the response: a POST
+        // answered with an SSE stream may last hours. Slow headers: 60 s (SPEC §14); a stalled
+        // body is dropped by the body-limit stage after 60 s of silence.
+        requestTimeout: requestTimeoutMs,
+        // How often node looks for requests past their bound (its default: every 30 s).
+        connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeoutMs / 4)),
+        headersTimeout: Math.min(60_000, requestTimeoutMs),
         // Longer than common load balancers' idle timeout (60 s), so they close first.
         keepAliveTimeout: 65_000,
         noDelay: true,
       },
       (req, res) => this.#handle(req, res),
     );
+    this.#server.maxConnections = deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   }
 
   #clientIp(req: IncomingMessage): string {
@@ -102,9 +119,13 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
 
     if (ctx.httpMethod === 'GET') {
       const probe = probeOf(ctx.url);
-      if (probe === 'health') return answerHealth(res);
-      if (probe === 'ready') {
-        answerReady(res, this.#store, this.#terminal).catch((err: unknown) => this.#internalError(ctx, err));
+      if (probe !== undefined) {
+        const guarded = runChain(this.#probeStages, ctx);
+        if (guarded instanceof Promise) {
+          guarded.then((o) => this.#answerProbe(ctx, probe, o), (err: unknown) => this.#internalError(ctx, err));
+        } else {
+          this.#answerProbe(ctx, probe, guarded);
+        }
         return;
       }
     }
@@ -117,14 +138,29 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     }
   }
 
-  #afterChain(ctx: ServerRequestContext, outcome: ChainOutcome): void {
+  #answerProbe(ctx: ServerRequestContext, probe: 'health' | 'ready', outcome: ChainOutcome): void {
+    if (this.#reject(ctx, outcome)) return;
+    if (probe === 'health') return answerHealth(ctx.res);
+    answerReady(ctx.res, this.#store, this.#terminal).catch((err: unknown) => this.#internalError(ctx, err));
+  }
+
+  /** Write the chain's rejection, if there is one; true when the request was answered. */
+  #reject(ctx: ServerRequestContext, outcome: ChainOutcome): boolean {
     const rejection = outcome.rejection;
-    if (rejection !== undefined) {
-      ctx.rejectedBy = outcome.rejectedBy;
-      ctx.reason = rejection.reason ?? rejection.message;
-      if (!ctx.res.destroyed) writeRejection(ctx.res, rejection);
-      return;
+    if (rejection === undefined) return false;
+    ctx.rejectedBy = outcome.rejectedBy;
+    ctx.reason = rejection.reason ?? rejection.message;
+    if (!ctx.res.destroyed) {
+      // Answered before the body was read: keep reading (and dropping) it a while, so a client
+      // still sending sees the answer instead of a reset (SPEC §14, nginx's lingering close).
+      if (!ctx.req.complete) lingerAfterAnswer(ctx.req);
+      writeRejection(ctx.res, rejection);
     }
+    return true;
+  }
+
+  #afterChain(ctx: ServerRequestContext, outcome: ChainOutcome): void {
+    if (this.#reject(ctx, outcome)) return;
     try {
       const forwarded = this.#terminal.forward(ctx);
       if (forwarded instanceof Promise) forwarded.catch((err: unknown) => this.#internalError(ctx, err));

@@ -25,6 +25,12 @@ export interface StartOptions extends TerminalOptions {
   readonly logger: Logger;
   /** Bound of one rate-limit check in ms (`--rate-limit-timeout`); undefined: 250 ms (SPEC §4). */
   readonly rateLimitTimeoutMs?: number | undefined;
+  /** Open client connections at most (`--max-connections`, default 10 000). */
+  readonly maxConnections?: number | undefined;
+  /** Time to receive one whole request (default 5 min). */
+  readonly requestTimeoutMs?: number | undefined;
+  /** Longest silence while a request body arrives (default 60 s, SPEC §14). */
+  readonly bodyStallMs?: number | undefined;
 }
 
 /** The path an MCP client uses: SSE clients open /sse, streamable HTTP clients POST /mcp. */
@@ -39,13 +45,21 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
   const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs });
   let terminal: Terminal | undefined;
   try {
-    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume' });
+    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs });
     terminal = await createTerminal(config, logger, opts);
     await terminal.start?.();
     // An HTTP upstream that is down now may come up later: say so, but serve (requests get 502).
     const upstreamDown = await terminal.check?.(2000);
     if (upstreamDown !== undefined) logger.warn(`${upstreamDown}; requests get 502 until it answers`);
-    const server = createProxyServer({ config, stages, terminal, logger, store });
+    const server = createProxyServer({
+      config,
+      stages,
+      terminal,
+      logger,
+      store,
+      maxConnections: opts.maxConnections,
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
     const url = await server.listen().catch(async (err: unknown) => {
       await server.close(0);
       throw err;

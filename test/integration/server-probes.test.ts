@@ -1,5 +1,6 @@
 // SPEC §6 probes: /health while serving, /ready naming the dependency that fails; both answered
-// by the proxy itself, before the chain (so a probe's Host header is never refused).
+// by the proxy itself, after the stages that judge the HTTP message (body limit, Host/Origin
+// guard): /ready names the upstream's address, which a DNS-rebinding page must not read.
 
 import t from 'tap';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
@@ -12,7 +13,13 @@ t.test('§6 /health and /ready', async (t) => {
   const proxy = await startInProcess(httpConfig(port));
   t.teardown(() => proxy.close(1000));
 
-  const health = await send(proxy.url, { method: 'GET', path: '/health', headers: { host: '10.1.2.3:8080' } });
+  const foreign = await send(proxy.url, { method: 'GET', path: '/health', headers: { host: '10.1.2.3:8080' } });
+  t.equal(foreign.status, 403, 'a probe with a foreign Host is refused like any request on a loopback listener');
+  const foreignReady = await send(proxy.url, { method: 'GET', path: '/ready', headers: { host: 'evil.example' } });
+  t.equal(foreignReady.status, 403);
+  t.notMatch(foreignReady.body, String(port), '/ready does not name the upstream to a foreign Host');
+
+  const health = await send(proxy.url, { method: 'GET', path: '/health' });
   t.equal(health.status, 200);
   t.equal(health.body, '{"status":"ok"}');
   t.match(health.headers['content-type'], /^application\/json/);
