@@ -1,6 +1,7 @@
 // SPEC §2: every ToolHive RunConfig field is known; one that would make ToolHive enforce
 // something thv-proxy does not is an error naming it (a warning with --allow-unenforced);
 // operational ones are warnings; `middleware_configs` entries are judged by type.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
 import { parseAllowUnenforced, UNENFORCED_FIELDS } from '../../../src/config/unenforced.js';
@@ -199,4 +200,18 @@ t.test('§2 --allow-unenforced names: comma lists; a name that is no RunConfig f
     '--allow-unenforced rate_limit_config has no effect: thv-proxy does not refuse rate_limit_config',
     '--allow-unenforced image has no effect: thv-proxy does not refuse image',
   ]);
+});
+
+t.test('§2 docs/configuration.md lists exactly the unenforced and the ignored fields', async (t) => {
+  const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+  const between = (name: string): string => {
+    const m = new RegExp(`<!-- ${name}:begin[^>]*-->([\\s\\S]*?)<!-- ${name}:end -->`).exec(doc);
+    if (!m) throw new Error(`no ${name} markers in docs/configuration.md`);
+    return m[1] as string;
+  };
+  const firstColumn = between('unenforced').split('\n').filter((l) => l.startsWith('| `')).flatMap((l) => [...(l.split('|')[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]));
+  t.strictSame(firstColumn.sort(), [...unenforced].sort(), 'the unenforced table');
+  const listed = [...between('ignored').matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort();
+  const ignored = Object.entries(props).filter(([k, v]) => v.deprecated === true && !unenforced.has(k)).map(([k]) => k);
+  t.strictSame(listed, [...ignored, 'scaling_config.backend_replicas'].sort(), 'the ignored list');
 });
