@@ -16,7 +16,11 @@ export interface UnenforcedField {
   readonly field: string;
   /** What a ToolHive replica does because of it, completing "a ToolHive replica ...". */
   readonly does: string;
+  /** When ToolHive acts on the value, if narrower than isSet (its own conditions, from pkg/runner). */
+  readonly acts?: (value: unknown, doc: Record<string, unknown>) => boolean;
 }
+
+const hasEntries = (v: unknown): boolean => isObject(v) && Object.keys(v).length > 0;
 
 export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
   { field: 'oidc_config', does: 'authenticates every request (OIDC token validation)' },
@@ -31,7 +35,12 @@ export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
   { field: 'aws_sts_config', does: "exchanges the client's token for AWS credentials and signs upstream requests (SigV4)" },
   { field: 'upstream_swap_config', does: "swaps the client's token for the upstream identity provider's token" },
   { field: 'embedded_auth_server_config', does: "runs an OAuth authorization server and swaps or strips the client's credentials" },
-  { field: 'header_forward', does: 'adds these headers to every upstream request' },
+  {
+    field: 'header_forward',
+    does: 'adds these headers to every upstream request',
+    // addHeaderForwardMiddleware: only for a remote_url, and only when there are headers.
+    acts: (v, doc) => isSet(doc.remote_url) && isObject(v) && (hasEntries(v.add_plaintext_headers) || hasEntries(v.add_headers_from_secret)),
+  },
   { field: 'remote_auth_config', does: 'authenticates to the remote server with OAuth' },
   { field: 'additional_middleware_configs', does: 'runs these extra middleware on every request' },
 ];
@@ -80,9 +89,9 @@ export function parseAllowUnenforced(value: string): string[] {
 /** Errors (or, when allowed, warnings) for every unenforced field the document sets. */
 export function checkUnenforced(doc: unknown, allow: ReadonlySet<string>, out: Findings): void {
   if (!isObject(doc)) return;
-  for (const { field, does } of UNENFORCED_FIELDS) {
+  for (const { field, does, acts } of UNENFORCED_FIELDS) {
     // null, "" and [] make ToolHive do nothing either (nil pointer, empty slice or string).
-    if (!isSet(doc[field])) continue;
+    if (!isSet(doc[field]) || (acts !== undefined && !acts(doc[field], doc))) continue;
     if (allow.has(field)) {
       out.warn(`${field} is not enforced (--allow-unenforced): a ToolHive replica ${does}, this one does not`);
     } else {

@@ -68,9 +68,17 @@ t.test('§2 the unenforced table and the schema agree; SPEC\'s enforcing fields 
   t.strictSame(Object.keys(SAMPLE).sort(), [...unenforced].sort(), 'a sample value for every unenforced field');
 });
 
+/** baseConfig in front of a remote streamable-HTTP server. */
+function remoteConfig(): Record<string, any> {
+  const doc = baseConfig();
+  delete doc.command;
+  delete doc.cmd_args;
+  return { ...doc, transport: 'streamable-http', remote_url: 'https://mcp.example/mcp' };
+}
+
 t.test('§2 an unenforced field is an error naming it', async (t) => {
   for (const [field, value] of Object.entries(SAMPLE)) {
-    const doc = baseConfig();
+    const doc = field === 'header_forward' ? remoteConfig() : baseConfig();
     doc[field] = value;
     const r = load(doc);
     const lines = problems(r);
@@ -100,6 +108,16 @@ t.test('§2 an empty unenforced field enforces nothing in ToolHive either: accep
   const r = load(doc);
   t.equal(r.ok, true, problems(r).join('\n'));
   t.strictSame(r.warnings, []);
+});
+
+t.test('§2 header_forward is refused only where ToolHive acts on it: a remote_url, and headers to add', async (t) => {
+  const headers = { add_headers_from_secret: { Authorization: 'api-token' } };
+  t.equal(load({ ...remoteConfig(), header_forward: headers }).ok, false);
+  for (const doc of [{ ...baseConfig(), header_forward: headers }, { ...remoteConfig(), header_forward: {} }, { ...remoteConfig(), header_forward: { add_plaintext_headers: {} } }]) {
+    const r = load(doc);
+    t.equal(r.ok, true, problems(r).join('\n'));
+    t.strictSame(r.warnings, []);
+  }
 });
 
 t.test('§2 operational ToolHive fields, and telemetry_config, stay warnings', async (t) => {
