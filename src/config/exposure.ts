@@ -3,23 +3,15 @@
 // authenticating gateway it is how a server is meant to run), but said at startup and by
 // `validate`, as ToolHive warns when it runs without authentication.
 
-import { isIPv4, isIPv6 } from 'node:net';
-import { isLoopback } from '../chain/plan.js';
+import { isLoopback, isWildcard } from '../chain/plan.js';
 import type { ProxyConfig } from './types.js';
-
-/** 0.0.0.0, ::, [::] and other spellings of "every interface". */
-function isUnspecified(host: string): boolean {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (isIPv4(h)) return h === '0.0.0.0';
-  return isIPv6(h) && new URL(`http://[${h}]/`).hostname === '[::]';
-}
 
 /** The warning for the listen address of `config`, or null on a loopback address. */
 export function exposureWarning(config: ProxyConfig): string | null {
   if (isLoopback(config.host)) return null;
   // thv-proxy has no authentication of its own yet (oidc_config is refused as unenforced), so
   // every listener outside loopback is an open one.
-  const where = isUnspecified(config.host) ? `every interface (${config.host})` : `${config.host}, not a loopback address,`;
+  const where = isWildcard(config.host) ? `every interface (${config.host})` : `${config.host}, not a loopback address,`;
   const port = config.port === 0 ? 'its port' : `port ${config.port}`;
   return `listening on ${where} without authentication: anyone who can reach ${port} can call every tool of "${config.name}"`;
 }

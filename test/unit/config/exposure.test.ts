@@ -32,3 +32,7 @@ t.test('--host wins over the file, for the warning too', async (t) => {
 t.test('loopback listeners are not warned about', async (t) => {
   for (const host of [undefined, '127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) t.strictSame(warnings(host), [], String(host));
 });
+
+t.test('every spelling of a loopback address counts as loopback (no warning)', async (t) => {
+  for (const host of ['LOCALHOST', 'localhost.', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) t.strictSame(warnings(host), [], host);
+});
