@@ -52,6 +52,23 @@ export interface RequestContext {
   readonly trace: StageReport[] | null;
   /** process.hrtime.bigint() when the request arrived, for the request log. */
   readonly startNs: bigint;
+  /** Set by whoever answers with an error (a stage's rejection, the terminal): for the request log. */
+  rejectedBy: string | undefined;
+  /** Why, for the request log only; never sent to the client. */
+  reason: string | undefined;
+  /** Set by the terminal when the response is an event stream: shutdown ends standalone ones at once. */
+  streaming: boolean;
+  /**
+   * Told when the client's response closes. Only used when `watchesClose` is true: the owner of
+   * the context (the server, with one listener for every response) calls it, so a terminal adds
+   * no 'close' listener of its own per request.
+   */
+  closeWatcher: CloseWatcher | null;
+  readonly watchesClose: boolean;
+}
+
+export interface CloseWatcher {
+  clientClosed(): void;
 }
 
 export type StageResult = void | Rejection;

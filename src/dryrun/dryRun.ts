@@ -67,6 +67,11 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     note: null,
     trace,
     startNs: process.hrtime.bigint(),
+    rejectedBy: undefined,
+    reason: undefined,
+    streaming: false,
+    closeWatcher: null,
+    watchesClose: false,
   };
   try {
     const outcome = await runChain(stages, ctx);

@@ -4,8 +4,8 @@
 //
 // JSON lines to stdout are batched: one write per ~4 KiB instead of one per line (the request log
 // line made one fs.write per request, the largest single cost in the profile). A batch waits at
-// most FLUSH_DELAY_MS; warnings and errors are written at once; what is left is written at exit
-// (pino flushes its destination on 'exit'/'beforeExit').
+// most FLUSH_DELAY_MS (sonic-boom's periodic flush); warnings and errors are flushed at once; what
+// is left is written at exit (pino flushes its destination on 'exit'/'beforeExit').
 
 import pino, { type Logger } from 'pino';
 
@@ -32,52 +32,18 @@ export const BUFFER_BYTES = 4096;
 export const FLUSH_DELAY_MS = 50;
 const WARN = 40;
 
-export interface BufferedDestination extends pino.DestinationStream {
-  flush(cb?: (err?: Error) => void): void;
-  flushSync(): void;
-}
+export type BufferedDestination = ReturnType<typeof pino.destination>;
 
 /**
- * stdout (or another fd) through sonic-boom with `minLength`, plus a timer armed by the first
- * line of a batch, so a quiet proxy's lines still appear within FLUSH_DELAY_MS. The timer is
- * unref'd: it never keeps the process alive, and the exit flush covers what it would have done.
+ * stdout (or another fd) through sonic-boom with `minLength`, and sonic-boom's own periodic
+ * flush (an unref'd interval), so a quiet proxy's lines still appear within FLUSH_DELAY_MS.
  */
 export function bufferedDestination(fd: number): BufferedDestination {
-  // `destroyed` is set by sonic-boom (after an EPIPE, or once closed) but missing from its types.
-  const boom = pino.destination({ dest: fd, sync: false, minLength: BUFFER_BYTES }) as ReturnType<typeof pino.destination> & { readonly destroyed: boolean };
-  let timer: NodeJS.Timeout | null = null;
-  // sonic-boom's flush() does nothing while a write is in flight, and what was buffered behind
-  // that write stays until the next line: so a timed flush is repeated once that write drains.
-  let flushWanted = false;
-  const onTimer = (): void => {
-    timer = null;
-    if (boom.destroyed) return;
-    flushWanted = true;
-    boom.flush();
-  };
-  boom.on('drain', () => {
-    if (!flushWanted || boom.destroyed) return;
-    flushWanted = false;
-    boom.flush();
-  });
-  return {
-    write(line: string): void {
-      boom.write(line);
-      if (timer === null) {
-        timer = setTimeout(onTimer, FLUSH_DELAY_MS);
-        timer.unref();
-      }
-    },
-    flush(cb?: (err?: Error) => void): void {
-      if (boom.destroyed) return cb?.();
-      flushWanted = true;
-      boom.flush(cb);
-    },
-    flushSync(): void {
-      if (!boom.destroyed) boom.flushSync();
-    },
-  };
+  return pino.destination({ dest: fd, sync: false, minLength: BUFFER_BYTES, periodicFlush: FLUSH_DELAY_MS });
 }
+
+/** Where each logger made here writes, so the request log can share it (requestLogger). */
+const destinations = new WeakMap<Logger, pino.DestinationStream>();
 
 export function createLogger(opts: { level?: LogLevel; format?: LogFormat; destination?: pino.DestinationStream | number } = {}): Logger {
   const options: pino.LoggerOptions = {
@@ -88,7 +54,11 @@ export function createLogger(opts: { level?: LogLevel; format?: LogFormat; desti
   if (opts.format === 'pretty') {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: false, destination: 1 } } });
   }
-  if (opts.destination !== undefined && typeof opts.destination !== 'number') return pino(options, opts.destination);
+  if (opts.destination !== undefined && typeof opts.destination !== 'number') {
+    const logger = pino(options, opts.destination);
+    destinations.set(logger, opts.destination);
+    return logger;
+  }
   const dest = bufferedDestination(opts.destination ?? 1);
   // Warnings and errors are rare and may be the last thing before trouble: no batching for them.
   options.hooks = {
@@ -97,7 +67,21 @@ export function createLogger(opts: { level?: LogLevel; format?: LogFormat; desti
       if (level >= WARN) dest.flush();
     },
   };
-  return pino(options, dest);
+  const logger = pino(options, dest);
+  destinations.set(logger, dest);
+  return logger;
+}
+
+/**
+ * The logger for the one-line-per-request log: the same destination, level and base fields as
+ * `logger`, without its redaction (the request line's fields are fixed and never hold a secret,
+ * and wildcard redaction paths made pino walk every line). A logger this module did not make
+ * (pretty output, tests) is used as it is.
+ */
+export function requestLogger(logger: Logger): Logger {
+  const destination = destinations.get(logger);
+  if (destination === undefined) return logger;
+  return pino({ level: logger.level, base: { pid: process.pid } }, destination);
 }
 
 /** A logger that writes nothing (tests, validate). */

@@ -7,8 +7,9 @@
 // walk every line, and these fields are fixed and never hold a secret); the fields in one
 // fixed-shape object (pino leaves undefined members out); nothing built when info is off.
 
-import pino, { type Logger } from 'pino';
-import type { ServerRequestContext } from '../server/context.js';
+import type { Logger } from 'pino';
+import { requestLogger } from './logger.js';
+import type { RequestContext } from '../chain/types.js';
 
 /** Fields of the request log line (docs/operations.md lists them); undefined ones are not written. */
 export class RequestLogFields {
@@ -26,8 +27,8 @@ export class RequestLogFields {
   /** The client went away before the response was complete. */
   readonly aborted: true | undefined;
 
-  constructor(ctx: ServerRequestContext) {
-    const res = ctx.res;
+  constructor(ctx: RequestContext) {
+    const res = ctx.res!;
     const url = ctx.url;
     const q = url.indexOf('?');
     const mcp = ctx.mcp;
@@ -45,10 +46,6 @@ export class RequestLogFields {
   }
 }
 
-export function requestLogFields(ctx: ServerRequestContext): RequestLogFields {
-  return new RequestLogFields(ctx);
-}
-
 /** Writes the request lines; built once per server from the process logger. */
 export class RequestLog {
   readonly #logger: Logger;
@@ -56,21 +53,11 @@ export class RequestLog {
 
   constructor(processLogger: Logger) {
     this.#enabled = processLogger.isLevelEnabled('info');
-    const destination = (processLogger as unknown as Record<symbol, pino.DestinationStream | undefined>)[pino.symbols.streamSym];
-    // Same destination, level and base fields as the process logger; no redaction (see above).
-    this.#logger =
-      this.#enabled && destination !== undefined
-        ? pino({ level: processLogger.level, base: { pid: process.pid } }, destination)
-        : processLogger;
+    this.#logger = this.#enabled ? requestLogger(processLogger) : processLogger;
   }
 
-  write(ctx: ServerRequestContext): void {
+  write(ctx: RequestContext): void {
     if (!this.#enabled) return;
     this.#logger.info(new RequestLogFields(ctx), 'request');
   }
-}
-
-export function logRequest(logger: Logger, ctx: ServerRequestContext): void {
-  if (!logger.isLevelEnabled('info')) return;
-  logger.info(new RequestLogFields(ctx), 'request');
 }

@@ -8,7 +8,6 @@ import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
-import { noteFailure, noteStreaming, ServerRequestContext } from '../server/context.js';
 import { clientResponseHeaders, isEventStream, markUnbuffered, type OutgoingHeaders } from './headers.js';
 import type { EndpointRewriter } from './sseEndpoint.js';
 
@@ -58,7 +57,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#makeRewriter = opts.makeRewriter;
     this.#res[kExchange] = this;
     // The server's own 'close' listener tells us; anything else (tests, tools) gets a listener.
-    if (ctx instanceof ServerRequestContext) ctx.closeWatcher = this;
+    if (ctx.watchesClose) ctx.closeWatcher = this;
     else {
       res.on('close', onClientClose);
       this.#closeListener = true;
@@ -85,7 +84,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const sse = isEventStream(out['content-type']);
     if (sse) {
       markUnbuffered(out);
-      noteStreaming(this.#ctx);
+      this.#ctx.streaming = true;
       if (this.#makeRewriter !== null) this.#rewriter = this.#makeRewriter();
     }
     if (statusMessage) res.writeHead(statusCode, statusMessage, out);
@@ -125,13 +124,18 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const reason = `${code}: ${err.message}`;
     if (res.headersSent) {
       // Mid-stream failure: the client must see a broken response, not a truncated "complete" one.
-      noteFailure(this.#ctx, 'proxy', `upstream failed mid-response: ${reason}`);
+      this.#noteFailure(`upstream failed mid-response: ${reason}`);
       res.destroy();
       return;
     }
     const kind = TIMEOUT_CODES.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE';
-    noteFailure(this.#ctx, 'proxy', reason);
+    this.#noteFailure(reason);
     writeRejection(res, new Rejection(kind, this.#ctx.mcp?.id, { reason }));
+  }
+
+  #noteFailure(reason: string): void {
+    this.#ctx.rejectedBy = 'proxy';
+    this.#ctx.reason = reason;
   }
 
   #finish(): void {
@@ -139,7 +143,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const res = this.#res;
     if (this.#closeListener) res.removeListener('close', onClientClose);
     if (this.#drainListener) res.removeListener('drain', onClientDrain);
-    if (this.#ctx instanceof ServerRequestContext) this.#ctx.closeWatcher = null;
+    if (this.#ctx.watchesClose) this.#ctx.closeWatcher = null;
     res[kExchange] = undefined;
   }
 }

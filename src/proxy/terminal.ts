@@ -11,6 +11,8 @@ export interface TerminalOptions {
   readonly headersTimeoutMs?: number;
   /** stdio only: idle-session expiry (default 30 min; tests shorten it). */
   readonly stdioSessionIdleTimeoutMs?: number;
+  /** stdio only: unread bytes one SSE stream may hold (`--max-stream-buffer`, default 16 MiB). */
+  readonly stdioMaxStreamBufferBytes?: number | undefined;
 }
 
 export async function createTerminal(config: ProxyConfig, logger: Logger, opts: TerminalOptions = {}): Promise<Terminal> {
@@ -30,5 +32,6 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
     logger,
     serverName: config.name,
     ...(opts.stdioSessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: opts.stdioSessionIdleTimeoutMs } : {}),
+    ...(opts.stdioMaxStreamBufferBytes !== undefined ? { maxStreamBufferBytes: opts.stdioMaxStreamBufferBytes } : {}),
   });
 }

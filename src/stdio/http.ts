@@ -3,7 +3,6 @@
 import type { ServerResponse } from 'node:http';
 import { writeRejection, type Rejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
-import { noteFailure } from '../server/context.js';
 
 /** The path of a request URL without its query. */
 export function pathOf(url: string): string {
@@ -33,7 +32,8 @@ export function queryParam(url: string, name: string): string | null | undefined
 
 /** Answer with a rejection, and say why in the request log (the bridge is the stage that refused). */
 export function reject(ctx: RequestContext, res: ServerResponse, rejection: Rejection): void {
-  noteFailure(ctx, 'stdio', rejection.reason);
+  ctx.rejectedBy = 'stdio';
+  ctx.reason = rejection.reason;
   writeRejection(res, rejection);
 }
 

@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../config/types.js';
 import { Bridge } from './bridge.js';
 import { childEnvironment } from './environment.js';
 import { LegacySseEndpoint } from './legacySse.js';
-import { DEFAULT_KEEPALIVE_MS } from './sseStream.js';
+import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_STREAM_BUFFER_BYTES, type SseSettings } from './sseStream.js';
 import { StreamableHttpEndpoint } from './streamableHttp.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, IdleSessionSweeper } from './sessionExpiry.js';
 import { Supervisor, type BackoffPolicy } from './supervisor.js';
@@ -27,6 +27,8 @@ export interface StdioTerminalOptions {
   readonly keepAliveMs?: number;
   /** A session with no stream, no pending call and no request for this long is ended (default 30 min). */
   readonly sessionIdleTimeoutMs?: number;
+  /** Unread bytes one SSE stream may hold before it is ended (`--max-stream-buffer`, default 16 MiB). */
+  readonly maxStreamBufferBytes?: number;
 }
 
 interface Endpoint {
@@ -51,8 +53,12 @@ class StdioTerminal implements Terminal {
       ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
     });
     this.#bridge.attach(this.#supervisor);
-    const keepAliveMs = opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
-    this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, keepAliveMs) : new StreamableHttpEndpoint(this.#bridge, keepAliveMs);
+    const sse: SseSettings = {
+      keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
+      maxBufferBytes: opts.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES,
+      logger,
+    };
+    this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, sse) : new StreamableHttpEndpoint(this.#bridge, sse);
     this.#sweeper = new IdleSessionSweeper(this.#bridge, logger, opts.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS);
   }
 

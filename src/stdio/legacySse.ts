@@ -9,9 +9,8 @@ import type { RequestContext } from '../chain/types.js';
 import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
-import { SseStream } from './sseStream.js';
+import { SseStream, type SseSettings } from './sseStream.js';
 import { pathOf, queryParam, reject, sendAccepted } from './http.js';
-import { noteStreaming } from '../server/context.js';
 
 /** Everything for a legacy session goes on its one stream; one object per session, not per request. */
 class StreamReply implements Reply {
@@ -40,12 +39,12 @@ class StreamReply implements Reply {
 
 export class LegacySseEndpoint {
   readonly #bridge: Bridge;
-  readonly #keepAliveMs: number;
+  readonly #settings: SseSettings;
   readonly #replies = new WeakMap<Session, StreamReply>();
 
-  constructor(bridge: Bridge, keepAliveMs: number) {
+  constructor(bridge: Bridge, settings: SseSettings) {
     this.#bridge = bridge;
-    this.#keepAliveMs = keepAliveMs;
+    this.#settings = settings;
   }
 
   handle(ctx: RequestContext, res: ServerResponse): void {
@@ -60,10 +59,10 @@ export class LegacySseEndpoint {
   #open(ctx: RequestContext, res: ServerResponse): void {
     const bridge = this.#bridge;
     // The session's only stream: shutdown ends it at once instead of waiting for it (SPEC §1).
-    noteStreaming(ctx);
+    ctx.streaming = true;
     const session = bridge.sessions.open('sse');
     this.#replies.set(session, new StreamReply(session));
-    const stream = new SseStream(res, this.#keepAliveMs);
+    const stream = new SseStream(res, this.#settings, session.id);
     session.attachStream(stream);
     // The stream is the session: when it closes, the session ends.
     stream.onClose = () => bridge.endSession(session, 'SSE stream closed');

@@ -13,27 +13,28 @@ import type { RequestContext } from '../chain/types.js';
 import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
-import { SseStream } from './sseStream.js';
+import { SseStream, type SseSettings } from './sseStream.js';
 import { pathOf, reject, sendAccepted, sendEmpty } from './http.js';
-import { noteStreaming } from '../server/context.js';
 
 const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
 
 class PostReply implements Reply {
   readonly #res: ServerResponse;
   readonly #sse: boolean;
+  readonly #sessionId: string;
   readonly #headers: Readonly<Record<string, string>>;
-  readonly #keepAliveMs: number;
+  readonly #settings: SseSettings;
   readonly #gone: (call: ClientCall) => void;
   #stream: SseStream | null = null;
   #call: ClientCall | null = null;
   #done = false;
 
-  constructor(res: ServerResponse, acceptsSse: boolean, sessionId: string, keepAliveMs: number, gone: (call: ClientCall) => void) {
+  constructor(res: ServerResponse, acceptsSse: boolean, sessionId: string, settings: SseSettings, gone: (call: ClientCall) => void) {
     this.#res = res;
     this.#sse = acceptsSse;
+    this.#sessionId = sessionId;
     this.#headers = { 'mcp-session-id': sessionId };
-    this.#keepAliveMs = keepAliveMs;
+    this.#settings = settings;
     this.#gone = gone;
     res.once('close', this.#onClose);
   }
@@ -52,7 +53,7 @@ class PostReply implements Reply {
   related(line: string): boolean {
     if (this.#done) return false;
     if (!this.#sse) return false;
-    this.#stream ??= new SseStream(this.#res, this.#keepAliveMs, this.#headers);
+    this.#stream ??= new SseStream(this.#res, this.#settings, this.#sessionId, this.#headers);
     return this.#stream.send(line);
   }
 
@@ -97,12 +98,12 @@ function acceptsEventStream(accept: string | undefined): boolean {
 
 export class StreamableHttpEndpoint {
   readonly #bridge: Bridge;
-  readonly #keepAliveMs: number;
+  readonly #settings: SseSettings;
   readonly #gone: (call: ClientCall) => void;
 
-  constructor(bridge: Bridge, keepAliveMs: number) {
+  constructor(bridge: Bridge, settings: SseSettings) {
     this.#bridge = bridge;
-    this.#keepAliveMs = keepAliveMs;
+    this.#settings = settings;
     this.#gone = (call) => bridge.cancel(call, 'client went away');
   }
 
@@ -157,9 +158,9 @@ export class StreamableHttpEndpoint {
   #get(ctx: RequestContext, res: ServerResponse): void {
     const session = this.#session(ctx, res, undefined);
     if (!session) return;
-    const stream = new SseStream(res, this.#keepAliveMs, { 'mcp-session-id': session.id });
+    const stream = new SseStream(res, this.#settings, session.id, { 'mcp-session-id': session.id });
     // A standalone stream has no end to wait for: shutdown ends it at once (SPEC §1).
-    noteStreaming(ctx);
+    ctx.streaming = true;
     stream.onClose = () => session.detachStream(stream);
     session.attachStream(stream);
   }
@@ -172,7 +173,7 @@ export class StreamableHttpEndpoint {
   }
 
   #reply(ctx: RequestContext, res: ServerResponse, session: Session): PostReply {
-    return new PostReply(res, acceptsEventStream(ctx.headers.accept), session.id, this.#keepAliveMs, this.#gone);
+    return new PostReply(res, acceptsEventStream(ctx.headers.accept), session.id, this.#settings, this.#gone);
   }
 
   /** The session the request names: 400 without the header, 404 when unknown, ended or expired (MCP spec). */

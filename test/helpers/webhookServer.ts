@@ -224,7 +224,7 @@ export function mcpContext(body: string | Buffer, opts: { clientIp?: string; tra
     mcp: parsed,
     note: null,
     trace: opts.trace ? ([] as StageReport[]) : null,
-    startNs: process.hrtime.bigint(),
+    startNs: process.hrtime.bigint(), rejectedBy: undefined, reason: undefined, streaming: false, closeWatcher: null, watchesClose: false,
   };
 }
 

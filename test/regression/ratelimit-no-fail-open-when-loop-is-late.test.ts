@@ -21,7 +21,7 @@ const silent = pino({ level: 'silent' });
 
 function call(id: number): RequestContext {
   return {
-    httpMethod: 'POST', url: '/mcp', headers: {}, clientIp: '127.0.0.1', req: null, res: null, body: null, note: null, trace: null, startNs: 0n,
+    httpMethod: 'POST', url: '/mcp', headers: {}, clientIp: '127.0.0.1', req: null, res: null, body: null, note: null, trace: null, startNs: 0n, rejectedBy: undefined, reason: undefined, streaming: false, closeWatcher: null, watchesClose: false,
     mcp: { kind: 'request', method: 'tools/call', id, params: { name: 'search' }, resourceId: 'search', arguments: {}, meta: undefined },
   };
 }

@@ -6,7 +6,7 @@ import type { Middleware, RequestContext, StageReport } from '../../../src/chain
 function ctx(trace: StageReport[] | null = null): RequestContext {
   return {
     httpMethod: 'POST', url: '/mcp', headers: {}, clientIp: '127.0.0.1', req: null, res: null,
-    body: null, mcp: null, note: null, trace, startNs: 0n,
+    body: null, mcp: null, note: null, trace, startNs: 0n, rejectedBy: undefined, reason: undefined, streaming: false, closeWatcher: null, watchesClose: false,
   };
 }
 

@@ -29,7 +29,7 @@ async function startServer(t: Teardown): Promise<{ port: number; seen: Seen[]; n
   const server = http.createServer((req, res) => {
     const ctx: RequestContext = {
       httpMethod: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, clientIp: '127.0.0.1',
-      req, res, body: null, mcp: null, note: null, trace: null, startNs: 0n,
+      req, res, body: null, mcp: null, note: null, trace: null, startNs: 0n, rejectedBy: undefined, reason: undefined, streaming: false, closeWatcher: null, watchesClose: false,
     };
     const out = limiter.handle(ctx);
     const done = (result: Rejection | undefined | void): void => {

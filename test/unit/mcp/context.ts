@@ -21,6 +21,11 @@ export function makeContext(opts: {
     note: null,
     trace: opts.trace ? ([] as StageReport[]) : null,
     startNs: 0n,
+    rejectedBy: undefined,
+    reason: undefined,
+    streaming: false,
+    closeWatcher: null,
+    watchesClose: false,
   };
 }
 

@@ -43,7 +43,7 @@ function ctx(mcp: McpMessage | null, trace = false): RequestContext {
     mcp,
     note: null,
     trace: trace ? ([] as StageReport[]) : null,
-    startNs: 0n,
+    startNs: 0n, rejectedBy: undefined, reason: undefined, streaming: false, closeWatcher: null, watchesClose: false,
   };
 }
 
