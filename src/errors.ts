@@ -19,6 +19,10 @@ export const REJECTIONS = {
   BATCH_NOT_SUPPORTED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batching is not supported' },
   INVALID_REQUEST: { status: 400, code: -32600, message: 'Invalid Request' },
   RATE_LIMITED: { status: 429, code: -32029, message: 'Rate limit exceeded' },
+  /** RATE_LIMITED as ToolHive v0.41+ answers it (`--rate-limit-code 429`); only the JSON-RPC code differs. */
+  RATE_LIMITED_HTTP_CODE: { status: 429, code: 429, message: 'Rate limit exceeded' },
+  /** `--rate-limit-failure-mode closed` while the store cannot answer (SPEC §4). */
+  RATE_LIMIT_UNAVAILABLE: { status: 503, code: -32603, message: 'Rate limiter unavailable' },
   WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by policy' },
   UPSTREAM_UNREACHABLE: { status: 502, code: -32603, message: 'Upstream MCP server unreachable' },
   UPSTREAM_TIMEOUT: { status: 504, code: -32603, message: 'Upstream MCP server did not answer in time' },

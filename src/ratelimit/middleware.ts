@@ -1,10 +1,11 @@
 // The rate-limit stage (SPEC §4). Only `tools/call` is limited: every other message returns
 // synchronously with no store call. The buckets a call must pass are built once here, per tool,
 // so the hot path is one Map lookup and one store call. Fail-open lives here, not in the store:
-// the store reports failures, this stage decides that a failed check lets the request through.
+// the store reports failures, this stage decides that a failed check lets the request through
+// (or, with `--rate-limit-failure-mode closed`, answers 503).
 
 import type { Logger } from 'pino';
-import { Rejection } from '../errors.js';
+import { Rejection, type RejectionKind } from '../errors.js';
 import type { RateLimitConfig } from '../config/types.js';
 import type { Middleware, RequestContext, StageResult } from '../chain/types.js';
 import type { BucketRef, Decision, TokenBucketStore } from './store.js';
@@ -16,7 +17,20 @@ export interface RateLimitParams {
   readonly rateLimit: RateLimitConfig;
 }
 
-export interface RateLimitDeps {
+/** What a failed check does (`--rate-limit-failure-mode`): let the request through, or 503. */
+export type RateLimitFailureMode = 'open' | 'closed';
+/** JSON-RPC code of the rejection (`--rate-limit-code`, SPEC §4): the seeds' -32029 or ToolHive v0.41's 429. */
+export type RateLimitCode = -32029 | 429;
+
+/** How the stage answers, set on the command line (`run`, `dry-run`): by default it fails open (as ToolHive) and uses -32029 (the seeds'). */
+export interface RateLimitBehaviour {
+  /** Default 'open'. */
+  readonly failureMode?: RateLimitFailureMode | undefined;
+  /** Default -32029. */
+  readonly code?: RateLimitCode | undefined;
+}
+
+export interface RateLimitDeps extends RateLimitBehaviour {
   readonly store: TokenBucketStore;
   readonly logger: Logger;
   /** 'peek' (dry-run without --consume) reads the buckets and writes nothing. */
@@ -53,11 +67,15 @@ class RateLimitStage implements RateLimitMiddleware {
   readonly #peek: boolean;
   readonly #byTool: Map<string, readonly BucketRef[]>;
   readonly #others: readonly BucketRef[];
+  readonly #closed: boolean;
+  readonly #limited: RejectionKind;
 
   constructor(params: RateLimitParams, deps: RateLimitDeps) {
     this.#store = deps.store;
     this.#peek = deps.mode === 'peek';
-    this.failOpen = new FailOpenMeter(deps.logger);
+    this.#closed = deps.failureMode === 'closed';
+    this.#limited = deps.code === 429 ? 'RATE_LIMITED_HTTP_CODE' : 'RATE_LIMITED';
+    this.failOpen = new FailOpenMeter(deps.logger, { closed: this.#closed });
     const plan = planBuckets(params);
     this.#byTool = plan.byTool;
     this.#others = plan.others;
@@ -77,6 +95,7 @@ class RateLimitStage implements RateLimitMiddleware {
     }
     // Dry-run (trace) and peek take the annotated path; a served request one promise chain.
     if (ctx.trace !== null || this.#peek) return this.#checkTraced(ctx, buckets);
+    if (this.#closed) return this.#store.consume(buckets, false).then((d) => this.#decided(ctx, d), (err: unknown) => this.#refused(ctx, err));
     return this.#store.consume(buckets, false).then((d) => this.#decided(ctx, d), this.#failedOpen);
   }
 
@@ -86,9 +105,15 @@ class RateLimitStage implements RateLimitMiddleware {
     return undefined;
   };
 
+  /** A failed check with `--rate-limit-failure-mode closed`: 503, counted like fail-open. */
+  #refused(ctx: RequestContext, err: unknown): Rejection {
+    this.failOpen.record(err);
+    return new Rejection('RATE_LIMIT_UNAVAILABLE', ctx.mcp!.id, { reason: `rate-limit check failed (failure mode closed): ${this.failOpen.lastCause}` });
+  }
+
   #decided(ctx: RequestContext, d: Decision): StageResult {
     this.failOpen.recovered();
-    return d.allowed ? undefined : rejection(ctx, d);
+    return d.allowed ? undefined : rejection(ctx, d, this.#limited);
   }
 
   async #checkTraced(ctx: RequestContext, buckets: readonly BucketRef[]): Promise<StageResult> {
@@ -96,19 +121,24 @@ class RateLimitStage implements RateLimitMiddleware {
     try {
       d = await (this.#peek ? this.#store.peek(buckets) : this.#store.consume(buckets, true));
     } catch (err) {
+      if (this.#closed) {
+        const refused = this.#refused(ctx, err);
+        if (ctx.trace !== null) ctx.note = { summary: `refused: store failed (failure mode closed): ${this.failOpen.lastCause}`, facts: { failOpen: false, failureMode: 'closed' } };
+        return refused;
+      }
       this.failOpen.record(err);
       if (ctx.trace !== null) ctx.note = { summary: `allowed unchecked: store failed (fail-open): ${this.failOpen.lastCause}`, facts: { failOpen: true } };
       return undefined;
     }
     this.failOpen.recovered();
     if (ctx.trace !== null) ctx.note = note(d, this.#peek);
-    return d.allowed ? undefined : rejection(ctx, d);
+    return d.allowed ? undefined : rejection(ctx, d, this.#limited);
   }
 }
 
-function rejection(ctx: RequestContext, d: Decision): Rejection {
+function rejection(ctx: RequestContext, d: Decision, kind: RejectionKind): Rejection {
   const s = d.retryAfterSeconds;
-  return new Rejection('RATE_LIMITED', ctx.mcp!.id, {
+  return new Rejection(kind, ctx.mcp!.id, {
     headers: { 'retry-after': String(s) },
     data: { retryAfterSeconds: s, scope: d.rejectedScope },
     reason: `bucket ${d.rejectedScope} is empty`,
