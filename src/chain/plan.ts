@@ -1,54 +1,21 @@
-// The order of the chain, written once, as data (SPEC: body limit -> host/origin guard -> MCP
-// parser -> rate limit -> validating webhooks -> proxy). `planChain` is a pure function of the
-// config: `validate` prints its result, `run` and `dry-run` build from it. Stages that are not
-// configured are left out here rather than checked with a flag on every request.
+// The one compile step from a loaded config to a runnable chain plan: each stage module in
+// STAGE_ORDER compiles its part of the config once (order.ts, stage.ts). The loader runs it, so
+// `validate` reports every problem a stage could meet in `run`; run, dry-run and the tests
+// create the middlewares from the same compiled plan (build.ts). No I/O but reading the files a
+// stage names (PEM files), no globals.
 
-import type { ProxyConfig, RateLimitConfig, WebhookConfig, Bucket } from '../config/types.js';
-import { formatDuration } from '../config/duration.js';
-import { isLoopback } from './loopback.js';
+import type { ProxyConfig } from '../config/types.js';
+import { ThvError } from '../errors.js';
+import { STAGE_ORDER } from './order.js';
+import type { CompiledStage, Report } from './stage.js';
 
 export { isLoopback, isWildcard } from './loopback.js';
-
-export type StagePlan =
-  | { readonly type: 'body-limit'; readonly name: string; readonly summary: string; readonly params: { readonly maxBodyBytes: number } }
-  | {
-      readonly type: 'host-guard';
-      readonly name: string;
-      readonly summary: string;
-      readonly params: { readonly allowedHosts: readonly string[]; readonly allowedOrigins: readonly string[] };
-    }
-  | { readonly type: 'mcp-parser'; readonly name: string; readonly summary: string; readonly params: Record<string, never> }
-  | {
-      readonly type: 'rate-limit';
-      readonly name: string;
-      readonly summary: string;
-      readonly params: { readonly serverName: string; readonly rateLimit: RateLimitConfig };
-    }
-  | {
-      readonly type: 'webhook';
-      readonly name: string;
-      readonly summary: string;
-      readonly params: { readonly serverName: string; readonly transport: string; readonly webhook: WebhookConfig };
-    };
+export type { CompiledStage } from './stage.js';
 
 export interface ChainPlan {
-  readonly stages: readonly StagePlan[];
+  readonly stages: readonly CompiledStage[];
   /** The terminal: where requests go when every stage lets them through. */
   readonly terminal: { readonly type: 'proxy'; readonly name: 'proxy'; readonly summary: string };
-}
-
-
-function bucket(b: Bucket): string {
-  return `${b.maxTokens}/${formatDuration(b.refillPeriodMs)}`;
-}
-
-function rateLimitSummary(rl: RateLimitConfig, store: string): string {
-  const parts: string[] = [];
-  if (rl.shared) parts.push(`shared ${bucket(rl.shared)}`);
-  for (const t of rl.tools.values()) {
-    if (t.shared) parts.push(`tool:${t.name} ${bucket(t.shared)}`);
-  }
-  return `${parts.join(', ')}; tools/call only; store ${store}; namespace ${rl.namespace}`;
 }
 
 function upstreamSummary(config: ProxyConfig): string {
@@ -57,51 +24,32 @@ function upstreamSummary(config: ProxyConfig): string {
   return `stdio: ${[u.command, ...u.args].join(' ')} (exposed as ${u.proxyMode})`;
 }
 
-export function planChain(config: ProxyConfig): ChainPlan {
-  const stages: StagePlan[] = [];
-
-  // First: an oversized body is refused before any other work is spent on it.
-  stages.push({
-    type: 'body-limit',
-    name: 'body-limit',
-    summary: `max ${config.maxBodyBytes} bytes`,
-    params: { maxBodyBytes: config.maxBodyBytes },
+/** Compile every configured stage, in order; problems go to `report` with their pointers. */
+export function compileChain(config: ProxyConfig, report: Report): ChainPlan {
+  const stages = STAGE_ORDER.flatMap((module) => module.compile(config, report));
+  return Object.freeze({
+    stages: Object.freeze(stages),
+    terminal: Object.freeze({ type: 'proxy', name: 'proxy', summary: upstreamSummary(config) }),
   });
+}
 
-  // Before parsing: DNS-rebinding protection needs only headers, and behind a proxy the
-  // upstream sees our Host, so it cannot protect itself. Only on loopback listeners.
-  if (isLoopback(config.host)) {
-    const extra = [...config.allowedHosts, ...config.allowedOrigins];
-    stages.push({
-      type: 'host-guard',
-      name: 'host-guard',
-      summary: `Host/Origin must be loopback${extra.length ? ` or one of ${extra.join(', ')}` : ''}`,
-      params: { allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins },
-    });
-  }
+/** The plan the loader compiled for each config it returned, so nothing is compiled twice. */
+const compiled = new WeakMap<ProxyConfig, ChainPlan>();
 
-  // Every decision after this reads the parsed message; nothing re-parses the body.
-  stages.push({ type: 'mcp-parser', name: 'parser', summary: 'JSON-RPC over application/json; no batches', params: {} });
+export function rememberPlan(config: ProxyConfig, plan: ChainPlan): void {
+  compiled.set(config, plan);
+}
 
-  // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.
-  if (config.rateLimit) {
-    stages.push({
-      type: 'rate-limit',
-      name: 'rate-limit',
-      summary: rateLimitSummary(config.rateLimit, config.store),
-      params: { serverName: config.name, rateLimit: config.rateLimit },
-    });
-  }
-
-  // Last: policy sees only requests that will otherwise be forwarded; config order, first deny wins.
-  for (const webhook of config.webhooks) {
-    stages.push({
-      type: 'webhook',
-      name: `webhook ${webhook.name}`,
-      summary: `${webhook.url} timeout ${formatDuration(webhook.timeoutMs)} failure_policy ${webhook.failurePolicy}${webhook.hmacSecret ? ' signed' : ''}`,
-      params: { serverName: config.name, transport: config.transport, webhook },
-    });
-  }
-
-  return { stages, terminal: { type: 'proxy', name: 'proxy', summary: upstreamSummary(config) } };
+/**
+ * The compiled plan of a loaded config. A config that did not come from the loader (built by
+ * hand in a test) is compiled here; a problem then is a ThvError, as the loader would report it.
+ */
+export function planChain(config: ProxyConfig): ChainPlan {
+  const known = compiled.get(config);
+  if (known !== undefined) return known;
+  const problems: string[] = [];
+  const plan = compileChain(config, (pointer, message) => problems.push(`${pointer}: ${message}`));
+  if (problems.length > 0) throw new ThvError('THV_ERR_CONFIG', `invalid config (${problems.length} problems)`, problems);
+  compiled.set(config, plan);
+  return plan;
 }

@@ -4,6 +4,7 @@
 // all get a LoadResult and decide what to print.
 
 import { ThvError } from '../errors.js';
+import { compileChain, rememberPlan } from '../chain/plan.js';
 import { Findings } from './findings.js';
 import { deepFreeze } from './freeze.js';
 import { parseJsonText } from './jsonText.js';
@@ -50,7 +51,13 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
     const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets });
     const exposed = exposureWarning(config);
     if (exposed !== null) out.warn(exposed);
-    return { ok: true, config: deepFreeze(config), warnings: out.warnings };
+    const frozen = deepFreeze(config);
+    // The last step: each stage compiles its part once (src/chain/plan.ts); what it cannot use
+    // is an error here, so `validate` and `run` judge a config identically (SPEC §2).
+    const plan = compileChain(frozen, (pointer, message) => out.error(pointer, message));
+    if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
+    rememberPlan(frozen, plan);
+    return { ok: true, config: frozen, warnings: out.warnings };
   } catch (err) {
     // A bug in a step, not a problem of the file; reported as a problem so the CLI stays calm.
     out.error('', `internal error while checking the config: ${(err as Error).message}`);

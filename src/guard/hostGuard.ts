@@ -69,13 +69,9 @@ class HostRules {
   readonly #anyPort = new Set<string>();
   readonly #exact = new Set<string>();
 
-  constructor(entries: readonly string[], what: string) {
-    for (const entry of entries) {
-      const hp = splitHostPort(entry, true);
-      if (!hp) throw new Error(`${what}: cannot read "${entry}" as host or host:port`);
-      if (hp.port === '') this.#anyPort.add(hp.hostname);
-      else this.#exact.add(`${hp.hostname}:${hp.port}`);
-    }
+  add(hp: HostPort): void {
+    if (hp.port === '') this.#anyPort.add(hp.hostname);
+    else this.#exact.add(`${hp.hostname}:${hp.port}`);
   }
 
   allows(hp: HostPort): boolean {
@@ -85,6 +81,47 @@ class HostRules {
       (hp.port !== '' && this.#exact.has(`${hp.hostname}:${hp.port}`))
     );
   }
+}
+
+/** What the guard compares with, parsed once from allowed_hosts / allowed_origins. */
+export interface HostGuardParams {
+  readonly hosts: HostRules;
+  /** allowed_origins entries written with a scheme, compared whole. */
+  readonly origins: ReadonlySet<string>;
+  /** allowed_origins entries written without a scheme, compared with the origin's host. */
+  readonly originHosts: HostRules;
+}
+
+/** Where compile reports a problem: (JSON pointer, message). */
+export type Report = (pointer: string, message: string) => void;
+
+/**
+ * Parse the entries once (the compile step of the host-guard stage). An entry that cannot be
+ * read is reported with its pointer, so `validate` refuses what `run` could not enforce.
+ */
+export function compileHostGuard(allowedHosts: readonly string[], allowedOrigins: readonly string[], report: Report): HostGuardParams {
+  const hosts = new HostRules();
+  allowedHosts.forEach((entry, i) => {
+    const hp = splitHostPort(entry, true);
+    if (hp) hosts.add(hp);
+    else report(`/allowed_hosts/${i}`, `cannot read ${JSON.stringify(entry)} as a host or host:port (a Host entry has no scheme or path, e.g. "app.example.com" or "app.example.com:8443")`);
+  });
+  const origins = new Set<string>();
+  const originHosts = new HostRules();
+  allowedOrigins.forEach((entry, i) => {
+    const text = entry.trim().toLowerCase();
+    if (text === 'null') return void origins.add(text);
+    if (text.includes('://')) {
+      const origin = text.endsWith('/') ? text.slice(0, -1) : text;
+      if (originHost(origin) === undefined) report(`/allowed_origins/${i}`, `cannot read ${JSON.stringify(entry)} as an origin (scheme://host[:port], no path)`);
+      else origins.add(origin);
+      return;
+    }
+    const hp = splitHostPort(text, true);
+    if (hp) originHosts.add(hp);
+    else report(`/allowed_origins/${i}`, `cannot read ${JSON.stringify(entry)} as an origin or a host[:port]`);
+  });
+  return { hosts, origins, originHosts };
 }
 
 /** `scheme://host[:port]` -> its host part, or undefined when it is not such an origin. */
@@ -101,22 +138,13 @@ class HostGuardMiddleware implements Middleware {
   /** /ready names the upstream: a rebinding page must not read it either. */
   readonly guardsProbes = true;
   readonly #hosts: HostRules;
-  /** allowed_origins entries written with a scheme, compared whole. */
   readonly #origins: ReadonlySet<string>;
-  /** allowed_origins entries written without a scheme, compared with the origin's host. */
   readonly #originHosts: HostRules;
 
-  constructor(opts: { readonly allowedHosts: readonly string[]; readonly allowedOrigins: readonly string[] }) {
-    this.#hosts = new HostRules(opts.allowedHosts, 'allowed_hosts');
-    const origins = new Set<string>();
-    const originHostEntries: string[] = [];
-    for (const entry of opts.allowedOrigins) {
-      const text = entry.trim().toLowerCase();
-      if (text.includes('://') || text === 'null') origins.add(text.endsWith('/') ? text.slice(0, -1) : text);
-      else originHostEntries.push(text);
-    }
-    this.#origins = origins;
-    this.#originHosts = new HostRules(originHostEntries, 'allowed_origins');
+  constructor(params: HostGuardParams) {
+    this.#hosts = params.hosts;
+    this.#origins = params.origins;
+    this.#originHosts = params.originHosts;
   }
 
   #originAllowed(origin: string): boolean {
@@ -150,6 +178,6 @@ class HostGuardMiddleware implements Middleware {
   }
 }
 
-export function createHostGuardMiddleware(opts: { readonly allowedHosts: readonly string[]; readonly allowedOrigins: readonly string[] }): Middleware {
-  return new HostGuardMiddleware(opts);
+export function createHostGuardMiddleware(params: HostGuardParams): Middleware {
+  return new HostGuardMiddleware(params);
 }

@@ -6,11 +6,10 @@
 // the proxy's own work is not the webhook being slow, and must not turn into "timed out ->
 // ignored" under failure_policy ignore.
 
-import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import type { WebhookConfig } from '../config/types.js';
-import { ThvError } from '../errors.js';
 import { LoopDeadline } from '../chain/deadline.js';
+import type { WebhookTlsMaterial } from './tlsMaterial.js';
 
 /** Largest webhook response read (ToolHive's MaxResponseSize). */
 export const MAX_RESPONSE_BYTES = 1 << 20;
@@ -44,31 +43,19 @@ function describe(err: unknown): { code: string | undefined; message: string } {
   return { code: undefined, message: String(err) };
 }
 
-function readPem(webhook: WebhookConfig, field: string, path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ThvError('THV_ERR_CONFIG', `webhook "${webhook.name}": cannot read tls_config.${field} ${path} (${why})`);
-  }
-}
-
 export class WebhookClient {
   readonly #pool: Pool;
   readonly #path: string;
   readonly #timeoutMs: number;
   readonly #timedOut: CallResult;
 
-  constructor(webhook: WebhookConfig) {
+  /** `tls`: the webhook's compiled TLS material (tlsMaterial.ts); nothing is read here. */
+  constructor(webhook: WebhookConfig, tls: WebhookTlsMaterial) {
     const url = new URL(webhook.url);
     this.#path = `${url.pathname}${url.search}`;
     this.#timeoutMs = webhook.timeoutMs;
     this.#timedOut = Object.freeze({ ok: false, failure: 'timeout', status: undefined, detail: `timeout after ${webhook.timeoutMs} ms` });
-    const tls = webhook.tls;
-    const ca = readPem(webhook, 'ca_bundle_path', tls.caBundlePath);
-    const cert = readPem(webhook, 'client_cert_path', tls.clientCertPath);
-    const key = readPem(webhook, 'client_key_path', tls.clientKeyPath);
+    const { ca, cert, key } = tls;
     this.#pool = new Pool(url.origin, {
       // Backups of the per-call deadline, which resolves the call itself (see call()).
       headersTimeout: webhook.timeoutMs + BACKSTOP_MS,
@@ -79,7 +66,7 @@ export class WebhookClient {
         ...(ca ? { ca } : {}),
         ...(cert ? { cert } : {}),
         ...(key ? { key } : {}),
-        rejectUnauthorized: !tls.insecureSkipVerify,
+        rejectUnauthorized: tls.rejectUnauthorized,
       },
     });
   }

@@ -11,6 +11,7 @@ import type { Middleware, RequestContext, StageResult } from '../chain/types.js'
 import type { McpMessage } from '../mcp/types.js';
 import type { WebhookConfig } from '../config/types.js';
 import { WebhookClient } from './client.js';
+import type { WebhookTlsMaterial } from './tlsMaterial.js';
 import { decide, type Verdict } from './decision.js';
 import { PayloadBuilder } from './payload.js';
 import { requestHeaders } from './signing.js';
@@ -22,6 +23,8 @@ export interface WebhookStageParams {
   readonly serverName: string;
   readonly transport: string;
   readonly webhook: WebhookConfig;
+  /** Compiled at load from webhook.tls (tlsMaterial.ts). */
+  readonly tls: WebhookTlsMaterial;
 }
 
 class WebhookMiddleware implements Middleware {
@@ -35,7 +38,7 @@ class WebhookMiddleware implements Middleware {
   constructor(params: WebhookStageParams, deps: { readonly logger: Logger }) {
     this.#webhook = params.webhook;
     this.name = `webhook ${params.webhook.name}`;
-    this.#client = new WebhookClient(params.webhook);
+    this.#client = new WebhookClient(params.webhook, params.tls);
     this.#payload = new PayloadBuilder(params);
     this.#log = deps.logger.child({ webhook: params.webhook.name });
     this.#ignoreFailures = params.webhook.failurePolicy === 'ignore';

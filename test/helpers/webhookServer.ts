@@ -9,7 +9,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import pino, { type Logger } from 'pino';
-import type { RequestContext, StageReport } from '../../src/chain/types.js';
+import type { Middleware, RequestContext, StageReport } from '../../src/chain/types.js';
+import { createWebhookMiddleware, type WebhookStageParams } from '../../src/webhook/middleware.js';
+import { compileWebhookTls } from '../../src/webhook/tlsMaterial.js';
 import type { WebhookConfig } from '../../src/config/types.js';
 import { Rejection } from '../../src/errors.js';
 import { parseMcpMessage } from '../../src/mcp/parser.js';
@@ -197,6 +199,17 @@ export async function startWebhookServer(opts: WebhookServerOptions = {}): Promi
 }
 
 /** A WebhookConfig as the loader would produce it; override any field. */
+/**
+ * A webhook stage from hand-built params, its TLS files compiled as the loader does
+ * (tlsMaterial.ts); a problem the loader would report is thrown.
+ */
+export function webhookStage(params: Omit<WebhookStageParams, 'tls'>, deps: { readonly logger: Logger }): Middleware {
+  const problems: string[] = [];
+  const tls = compileWebhookTls(params.webhook.tls, '/tls_config', (pointer, message) => problems.push(`${pointer}: ${message}`));
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return createWebhookMiddleware({ ...params, tls }, deps);
+}
+
 export function webhookConfig(over: Partial<WebhookConfig> & { url: string }): WebhookConfig {
   return {
     name: 'policy',

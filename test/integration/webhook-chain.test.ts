@@ -6,8 +6,7 @@ import { runChain } from '../../src/chain/run.js';
 import type { Middleware } from '../../src/chain/types.js';
 import type { FailurePolicy } from '../../src/config/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
-import { mcpContext, startWebhookServer, webhookConfig, type Behaviour, type WebhookServer } from '../helpers/webhookServer.js';
+import { mcpContext, startWebhookServer, webhookConfig, type Behaviour, type WebhookServer, webhookStage } from '../helpers/webhookServer.js';
 
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{}}}';
 const INSECURE = { caBundlePath: undefined, clientCertPath: undefined, clientKeyPath: undefined, insecureSkipVerify: true };
@@ -18,7 +17,7 @@ async function twoWebhooks(t: { teardown(fn: () => unknown): void }, first: Beha
   for (const [name, behaviour, policy] of [['first', first, firstPolicy], ['second', second, 'fail']] as const) {
     const server = await startWebhookServer({ behaviour });
     t.teardown(() => server.close());
-    const stage = createWebhookMiddleware(
+    const stage = webhookStage(
       { serverName: 'srv', transport: 'streamable-http', webhook: webhookConfig({ name, url: server.url, failurePolicy: policy, timeoutMs: 1000, tls: INSECURE }) },
       { logger: silentLogger() },
     );

@@ -2,9 +2,8 @@
 import t, { type Test } from 'tap';
 import { Rejection } from '../../src/errors.js';
 import type { FailurePolicy } from '../../src/config/types.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
 import { freePort } from '../helpers/ports.js';
-import { captureLogger, mcpContext, startWebhookServer, webhookConfig, type Behaviour, type WebhookServer } from '../helpers/webhookServer.js';
+import { captureLogger, mcpContext, startWebhookServer, webhookConfig, type Behaviour, type WebhookServer, webhookStage } from '../helpers/webhookServer.js';
 
 const CALL = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"rm","arguments":{"path":"/"}}}';
 const DENIED_BODY = '{"jsonrpc":"2.0","id":7,"error":{"code":403,"message":"Request denied by policy"}}';
@@ -14,7 +13,7 @@ async function setup(t: Test, behaviour: Behaviour, failurePolicy: FailurePolicy
   const server = await startWebhookServer({ behaviour });
   t.teardown(() => server.close());
   const logs = captureLogger();
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 'files', transport: 'streamable-http', webhook: webhookConfig({ url: server.url, failurePolicy, timeoutMs, tls: INSECURE }) },
     { logger: logs.logger },
   );
@@ -120,7 +119,7 @@ t.test('§5 connection refused: failure_policy fail denies, ignore continues', a
   const port = await freePort();
   for (const policy of ['fail', 'ignore'] as const) {
     const logs = captureLogger();
-    const stage = createWebhookMiddleware(
+    const stage = webhookStage(
       { serverName: 'files', transport: 'sse', webhook: webhookConfig({ url: `http://127.0.0.1:${port}/v`, failurePolicy: policy, tls: INSECURE }) },
       { logger: logs.logger },
     );

@@ -3,8 +3,7 @@
 import t from 'tap';
 import { silentLogger } from '../../src/observability/logger.js';
 import type { Behaviour } from '../helpers/webhookServer.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
-import { captureLogger, mcpContext, startWebhookServer, webhookConfig } from '../helpers/webhookServer.js';
+import { captureLogger, mcpContext, startWebhookServer, webhookConfig, webhookStage } from '../helpers/webhookServer.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -15,7 +14,7 @@ const ODD = Buffer.from('{"params": {"arguments":{"x":1.0,"y":1e2,"s":"\\u00e9",
 t.test('§5 payload fields and mcp_request byte for byte', async (t) => {
   const server = await startWebhookServer({ behaviour: 'allow' });
   t.teardown(() => server.close());
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 'calc-server', transport: 'sse', webhook: webhookConfig({ url: server.url, tls: INSECURE }) },
     { logger: silentLogger() },
   );
@@ -50,7 +49,7 @@ t.test('§5 HMAC signature verifies against the raw bytes received', async (t) =
   const secret = Buffer.from('correct horse battery staple');
   const server = await startWebhookServer({ behaviour: 'allow', secret });
   t.teardown(() => server.close());
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 's', transport: 'stdio', webhook: webhookConfig({ url: server.url, tls: INSECURE, hmacSecret: secret }) },
     { logger: silentLogger() },
   );
@@ -70,7 +69,7 @@ t.test('§5 HMAC signature verifies against the raw bytes received', async (t) =
 t.test('§5 a verifier with a different secret rejects the signature (the check can fail)', async (t) => {
   const server = await startWebhookServer({ behaviour: 'allow', secret: Buffer.from('other') });
   t.teardown(() => server.close());
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 's', transport: 'stdio', webhook: webhookConfig({ url: server.url, tls: INSECURE, hmacSecret: Buffer.from('mine') }) },
     { logger: silentLogger() },
   );
@@ -84,7 +83,7 @@ t.test('§8 the HMAC secret never reaches a log line, whatever the outcome', asy
   const logs = captureLogger();
   const server = await startWebhookServer({ secret });
   t.teardown(() => server.close());
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 's', transport: 'stdio', webhook: webhookConfig({ url: server.url, tls: INSECURE, hmacSecret: secret, timeoutMs: 1000 }) },
     { logger: logs.logger },
   );

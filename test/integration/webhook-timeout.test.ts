@@ -8,9 +8,8 @@ import t, { type Test } from 'tap';
 import { Rejection } from '../../src/errors.js';
 import type { FailurePolicy } from '../../src/config/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
 import { testCerts } from '../helpers/certs.js';
-import { mcpContext, startWebhookServer, webhookConfig } from '../helpers/webhookServer.js';
+import { mcpContext, startWebhookServer, webhookConfig, webhookStage } from '../helpers/webhookServer.js';
 
 const CALL = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slow"}}';
 const TIMEOUT_MS = 1000;
@@ -19,7 +18,7 @@ const MARGIN_MS = 1500;
 const certs = testCerts();
 
 async function timed(t: Test, url: string, failurePolicy: FailurePolicy, tls: { ca?: boolean; insecure?: boolean } = {}) {
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     {
       serverName: 's',
       transport: 'streamable-http',

@@ -4,9 +4,8 @@
 import t, { type Test } from 'tap';
 import { Rejection, ThvError } from '../../src/errors.js';
 import type { FailurePolicy, WebhookTls } from '../../src/config/types.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
 import { testCerts } from '../helpers/certs.js';
-import { captureLogger, mcpContext, startWebhookServer, webhookConfig, type WebhookServerOptions } from '../helpers/webhookServer.js';
+import { captureLogger, mcpContext, startWebhookServer, webhookConfig, type WebhookServerOptions, webhookStage } from '../helpers/webhookServer.js';
 
 const CALL = '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"search"}}';
 const certs = testCerts();
@@ -16,7 +15,7 @@ async function attempt(t: Test, server: WebhookServerOptions, tls: Partial<Webho
   const webhook = await startWebhookServer({ behaviour: 'allow', ...server });
   t.teardown(() => webhook.close());
   const logs = captureLogger();
-  const stage = createWebhookMiddleware(
+  const stage = webhookStage(
     { serverName: 's', transport: 'streamable-http', webhook: webhookConfig({ url: webhook.url, failurePolicy, timeoutMs: 3000, tls: { ...NO_TLS, ...tls } }) },
     { logger: logs.logger },
   );
@@ -71,17 +70,35 @@ t.test('§5 mTLS: without a client certificate the call fails and the failure po
   t.equal(ignore.result, undefined, 'ignore -> continues');
 });
 
-t.test('§5 an unreadable CA bundle is a config error naming the webhook', async (t) => {
-  let caught: unknown;
-  try {
-    createWebhookMiddleware(
-      { serverName: 's', transport: 'stdio', webhook: webhookConfig({ name: 'opa', url: 'https://127.0.0.1:1/', tls: { ...NO_TLS, caBundlePath: '/nonexistent/ca.pem' } }) },
-      { logger: captureLogger().logger },
+t.test('§2 unreadable or unparsable TLS files are config errors at load, with pointers (validate = run)', async (t) => {
+  const { loadConfigText } = await import('../../src/config/load.js');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'thv-tls-'));
+  const garbage = join(dir, 'garbage.pem');
+  writeFileSync(garbage, 'not a pem\n');
+  const load = (tls: Record<string, unknown>) =>
+    loadConfigText(
+      JSON.stringify({ name: 's', transport: 'streamable-http', target_port: 9, validating_webhooks: [{ name: 'opa', url: 'https://127.0.0.1:1/', failure_policy: 'fail', tls_config: tls }] }),
+      'c.json',
+      {},
+      {},
     );
-  } catch (err) {
-    caught = err;
+  const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+    [{ ca_bundle_path: '/nonexistent/ca.pem' }, '/validating_webhooks/0/tls_config/ca_bundle_path', /nonexistent.*no such file/],
+    [{ ca_bundle_path: garbage }, '/validating_webhooks/0/tls_config/ca_bundle_path', /not a PEM CA bundle/],
+    [{ client_cert_path: certs.clientCert, client_key_path: garbage }, '/validating_webhooks/0/tls_config/client_key_path', /not a PEM private key/],
+    [{ client_cert_path: certs.serverCert, client_key_path: certs.clientKey }, '/validating_webhooks/0/tls_config/client_cert_path', /cannot be used together/],
+  ];
+  for (const [tls, path, message] of cases) {
+    const r = load(tls);
+    t.equal(r.ok, false, JSON.stringify(tls));
+    if (!r.ok) {
+      const e = r.errors.find((x) => x.path === path);
+      t.ok(e, `an error at ${path}: ${JSON.stringify(r.errors)}`);
+      t.match(e?.message ?? '', message);
+    }
   }
-  t.ok(caught instanceof ThvError, 'a ThvError');
-  t.equal((caught as ThvError).exitCode, 1, 'exit 1: config invalid');
-  t.match((caught as ThvError).message, /^webhook "opa": cannot read tls_config\.ca_bundle_path \/nonexistent\/ca\.pem \(ENOENT\)$/);
+  t.equal(load({ ca_bundle_path: certs.caCert, client_cert_path: certs.clientCert, client_key_path: certs.clientKey }).ok, true, 'good files load');
 });

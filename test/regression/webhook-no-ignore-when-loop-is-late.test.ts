@@ -11,9 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import t from 'tap';
 import { Rejection } from '../../src/errors.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createWebhookMiddleware } from '../../src/webhook/middleware.js';
 import type { Middleware } from '../../src/chain/types.js';
-import { mcpContext, webhookConfig } from '../helpers/webhookServer.js';
+import { mcpContext, webhookConfig, webhookStage } from '../helpers/webhookServer.js';
 
 const TIMEOUT_MS = 150;
 const CALL = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"delete_everything"}}';
@@ -52,7 +51,7 @@ function blockLoop(ms: number): void {
 }
 
 function stage(url: string): Middleware {
-  return createWebhookMiddleware(
+  return webhookStage(
     { serverName: 's', transport: 'streamable-http', webhook: webhookConfig({ url, failurePolicy: 'ignore', timeoutMs: TIMEOUT_MS }) },
     { logger: silentLogger() },
   );

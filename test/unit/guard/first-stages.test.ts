@@ -2,13 +2,21 @@
 import t from 'tap';
 import { runChain, type ChainOutcome } from '../../../src/chain/run.js';
 import { createBodyLimitMiddleware } from '../../../src/guard/bodyLimit.js';
-import { createHostGuardMiddleware } from '../../../src/guard/hostGuard.js';
+import { compileHostGuard, createHostGuardMiddleware } from '../../../src/guard/hostGuard.js';
+
+/** The guard as the chain gets it: entries compiled first; a bad entry is thrown here. */
+function guardOf(opts: { allowedHosts: string[]; allowedOrigins: string[] }) {
+  const problems: string[] = [];
+  const params = compileHostGuard(opts.allowedHosts, opts.allowedOrigins, (pointer, message) => problems.push(`${pointer}: ${message}`));
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return createHostGuardMiddleware(params);
+}
 import { createMcpParserMiddleware } from '../../../src/mcp/parserMiddleware.js';
 import { makeContext } from '../mcp/context.js';
 
 const stages = [
   createBodyLimitMiddleware({ maxBodyBytes: 1024 }),
-  createHostGuardMiddleware({ allowedHosts: [], allowedOrigins: [] }),
+  guardOf({ allowedHosts: [], allowedOrigins: [] }),
   createMcpParserMiddleware(),
 ];
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search"}}';

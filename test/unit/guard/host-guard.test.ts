@@ -1,6 +1,14 @@
 import t from 'tap';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createHostGuardMiddleware } from '../../../src/guard/hostGuard.js';
+import { compileHostGuard, createHostGuardMiddleware } from '../../../src/guard/hostGuard.js';
+
+/** The guard as the chain gets it: entries compiled first; a bad entry is thrown here. */
+function guardOf(opts: { allowedHosts: string[]; allowedOrigins: string[] }) {
+  const problems: string[] = [];
+  const params = compileHostGuard(opts.allowedHosts, opts.allowedOrigins, (pointer, message) => problems.push(`${pointer}: ${message}`));
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return createHostGuardMiddleware(params);
+}
 import { Rejection } from '../../../src/errors.js';
 import { makeContext, visible } from '../mcp/context.js';
 
@@ -9,7 +17,7 @@ function check(guard: ReturnType<typeof createHostGuardMiddleware>, headers: Inc
   return r as Rejection | undefined;
 }
 
-const plain = createHostGuardMiddleware({ allowedHosts: [], allowedOrigins: [] });
+const plain = guardOf({ allowedHosts: [], allowedOrigins: [] });
 
 t.test('the stage is named "host-guard"', async (t) => {
   t.equal(plain.name, 'host-guard');
@@ -51,7 +59,7 @@ t.test('§6 Origin, when sent, must be loopback', async (t) => {
 });
 
 t.test('§6 allowed_hosts: "name" on any port, "name:port" exactly, case-insensitive', async (t) => {
-  const guard = createHostGuardMiddleware({ allowedHosts: ['mcp.internal', 'Proxy.Example.com:8443', '[fe80::1]', '10.0.0.5:80', 'fd00::7'], allowedOrigins: [] });
+  const guard = guardOf({ allowedHosts: ['mcp.internal', 'Proxy.Example.com:8443', '[fe80::1]', '10.0.0.5:80', 'fd00::7'], allowedOrigins: [] });
   const allowed = ['mcp.internal', 'MCP.internal:9999', 'proxy.example.com:8443', 'PROXY.EXAMPLE.COM:8443', '[fe80::1]:8080', '10.0.0.5:80', '[fd00::7]:1', 'localhost:8080'];
   const refused = ['proxy.example.com', 'proxy.example.com:8080', '10.0.0.5', '10.0.0.5:8080', 'sub.mcp.internal', 'evil.com'];
   for (const host of allowed) t.equal(check(guard, { host }), undefined, `Host ${host} allowed`);
@@ -60,19 +68,19 @@ t.test('§6 allowed_hosts: "name" on any port, "name:port" exactly, case-insensi
 });
 
 t.test('§6 allowed_origins: exact origins and bare hostnames, case-insensitive', async (t) => {
-  const guard = createHostGuardMiddleware({ allowedHosts: [], allowedOrigins: ['https://app.example.com', 'HTTP://Tool.Example.com:3000/', 'studio.example.org', 'dev.example.net:5173'] });
+  const guard = guardOf({ allowedHosts: [], allowedOrigins: ['https://app.example.com', 'HTTP://Tool.Example.com:3000/', 'studio.example.org', 'dev.example.net:5173'] });
   const allowed = ['https://app.example.com', 'HTTPS://APP.EXAMPLE.COM', 'http://tool.example.com:3000', 'https://studio.example.org', 'http://studio.example.org:8080', 'http://dev.example.net:5173', 'http://localhost:3000'];
   const refused = ['http://app.example.com', 'https://app.example.com:8443', 'http://tool.example.com', 'https://sub.studio.example.org', 'http://dev.example.net', 'http://dev.example.net:5174', 'null', 'https://evil.com'];
   for (const origin of allowed) t.equal(check(guard, { host: 'localhost:8080', origin }), undefined, `Origin ${origin} allowed`);
   for (const origin of refused) t.equal(check(guard, { host: 'localhost:8080', origin })?.kind, 'HOST_NOT_ALLOWED', `Origin ${origin} refused`);
   t.equal(check(guard, { host: 'evil.com', origin: 'https://app.example.com' })?.kind, 'HOST_NOT_ALLOWED', 'an allowed origin does not allow that Host');
-  const withNull = createHostGuardMiddleware({ allowedHosts: [], allowedOrigins: ['null'] });
+  const withNull = guardOf({ allowedHosts: [], allowedOrigins: ['null'] });
   t.equal(check(withNull, { host: 'localhost', origin: 'null' }), undefined, '"null" is allowed only when listed');
 });
 
 t.test('§6 an unreadable allowed_hosts entry fails at construction, not per request', async (t) => {
-  t.throws(() => createHostGuardMiddleware({ allowedHosts: ['host:port'], allowedOrigins: [] }), /allowed_hosts/);
-  t.throws(() => createHostGuardMiddleware({ allowedHosts: [], allowedOrigins: ['[::1'] }), /allowed_origins/);
+  t.throws(() => guardOf({ allowedHosts: ['host:port'], allowedOrigins: [] }), /allowed_hosts/);
+  t.throws(() => guardOf({ allowedHosts: [], allowedOrigins: ['[::1'] }), /allowed_origins/);
 });
 
 t.test('§1 dry-run notes say what was checked', async (t) => {

@@ -1,0 +1,26 @@
+// The order of the chain, written once, as data (SPEC: body limit -> host/origin guard ->
+// authentication -> MCP parser -> tool filter -> rate limit -> mutating webhooks -> validating
+// webhooks -> authorization -> proxy). Adding a stage is one module (src/chain/stage.ts) and one
+// line here, with the reason it sits where it does.
+
+import type { StageModule } from './stage.js';
+import { bodyLimitStage } from '../guard/bodyLimitStage.js';
+import { hostGuardStage } from '../guard/hostGuardStage.js';
+import { parserStage } from '../mcp/parserStage.js';
+import { rateLimitStage } from '../ratelimit/stage.js';
+import { webhookStage } from '../webhook/stage.js';
+
+export const STAGE_ORDER: readonly StageModule[] = [
+  // First: the HTTP message itself (target, framing) and an oversized body are refused before
+  // any other work is spent on them.
+  bodyLimitStage,
+  // Before parsing: DNS-rebinding protection needs only headers, and behind a proxy the upstream
+  // sees our Host, so it cannot protect itself. Only on loopback listeners.
+  hostGuardStage,
+  // Every decision after this reads the parsed message; nothing re-parses the body.
+  parserStage,
+  // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.
+  rateLimitStage,
+  // Last: policy sees only requests that will otherwise be forwarded; config order, first deny wins.
+  webhookStage,
+];

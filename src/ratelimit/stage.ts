@@ -1,0 +1,39 @@
+// The rate-limit stage module (src/chain/stage.ts): present when rate_limit_config is.
+import type { StageModule } from '../chain/stage.js';
+import type { Bucket, RateLimitConfig } from '../config/types.js';
+import { formatDuration } from '../config/duration.js';
+import { createRateLimitMiddleware } from './middleware.js';
+
+function bucket(b: Bucket): string {
+  return `${b.maxTokens}/${formatDuration(b.refillPeriodMs)}`;
+}
+
+function summary(rl: RateLimitConfig, store: string): string {
+  const parts: string[] = [];
+  if (rl.shared) parts.push(`shared ${bucket(rl.shared)}`);
+  for (const t of rl.tools.values()) {
+    if (t.shared) parts.push(`tool:${t.name} ${bucket(t.shared)}`);
+  }
+  return `${parts.join(', ')}; tools/call only; store ${store}; namespace ${rl.namespace}`;
+}
+
+export const rateLimitStage: StageModule = {
+  type: 'rate-limit',
+  compile(config) {
+    const rateLimit = config.rateLimit;
+    if (rateLimit === null || rateLimit === undefined) return [];
+    const params = { serverName: config.name, rateLimit };
+    return [
+      {
+        type: 'rate-limit',
+        name: 'rate-limit',
+        summary: summary(rateLimit, config.store),
+        create: (deps) => {
+          // A plan with this stage is only ever built with a store (start.ts opens it first).
+          if (!deps.store) throw new Error('rate-limit stage built without a token-bucket store');
+          return createRateLimitMiddleware(params, { store: deps.store, logger: deps.logger, mode: deps.rateLimitMode });
+        },
+      },
+    ];
+  },
+};

@@ -1,0 +1,31 @@
+// The chain order (src/chain/order.ts) as a table: which stages a config gets, in which order.
+// An order change is caught here, not by a regex over CLI output.
+
+import t from 'tap';
+import { planChain } from '../../../src/chain/plan.js';
+import { baseConfig, load, problems } from '../config/helpers.js';
+
+const RL = { shared: { maxTokens: 5, refillPeriod: '1s' } };
+const HOOK = (name: string) => ({ name, url: 'http://127.0.0.1:9/x', failure_policy: 'fail', tls_config: { insecure_skip_verify: true } });
+
+const table: Array<[string, Record<string, unknown>, string[]]> = [
+  ['loopback, nothing configured', { rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'host-guard', 'mcp-parser']],
+  ['non-loopback listener: no host guard', { host: '0.0.0.0', rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'mcp-parser']],
+  ['rate limit', { rate_limit_config: RL }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit']],
+  ['webhooks in config order after the rate limit', { rate_limit_config: RL, validating_webhooks: [HOOK('a'), HOOK('b')] }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'webhook a', 'webhook b']],
+  ['webhooks without a rate limit', { rate_limit_config: undefined, scaling_config: undefined, validating_webhooks: [HOOK('only')] }, ['body-limit', 'host-guard', 'mcp-parser', 'webhook only']],
+];
+
+for (const [what, extra, names] of table) {
+  t.test(what, async (t) => {
+    const r = load({ ...baseConfig(), ...extra }, { store: 'memory' });
+    if (!r.ok) throw new Error(problems(r).join('\n'));
+    const plan = planChain(r.config);
+    t.same(
+      plan.stages.map((s) => (s.type === 'webhook' ? s.name : s.type)),
+      names,
+    );
+    t.equal(plan.terminal.name, 'proxy');
+    t.equal(planChain(r.config), plan, 'the loader compiled it once; planChain returns that plan');
+  });
+}
