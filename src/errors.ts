@@ -28,6 +28,8 @@ export const REJECTIONS = {
   UPSTREAM_TIMEOUT: { status: 504, code: -32603, message: 'Upstream MCP server did not answer in time' },
   NOT_FOUND: { status: 404, code: -32600, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, code: -32600, message: 'Method not allowed' },
+  /** stdio: a session cap (`--max-sessions`, `--max-sessions-per-client`) is reached and no session is idle (SPEC §14). */
+  TOO_MANY_SESSIONS: { status: 503, code: -32603, message: 'Too many sessions' },
   INTERNAL: { status: 500, code: -32603, message: 'Internal proxy error' },
 } as const;
 

@@ -13,6 +13,10 @@ export interface TerminalOptions {
   readonly stdioSessionIdleTimeoutMs?: number;
   /** stdio only: unread bytes one SSE stream may hold (`--max-stream-buffer`, default 16 MiB). */
   readonly stdioMaxStreamBufferBytes?: number | undefined;
+  /** stdio only: sessions open at once (`--max-sessions`, default 1000). */
+  readonly stdioMaxSessions?: number | undefined;
+  /** stdio only: sessions open at once per client address (`--max-sessions-per-client`, default 100). */
+  readonly stdioMaxSessionsPerClient?: number | undefined;
 }
 
 export async function createTerminal(config: ProxyConfig, logger: Logger, opts: TerminalOptions = {}): Promise<Terminal> {
@@ -33,5 +37,7 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
     serverName: config.name,
     ...(opts.stdioSessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: opts.stdioSessionIdleTimeoutMs } : {}),
     ...(opts.stdioMaxStreamBufferBytes !== undefined ? { maxStreamBufferBytes: opts.stdioMaxStreamBufferBytes } : {}),
+    ...(opts.stdioMaxSessions !== undefined ? { maxSessions: opts.stdioMaxSessions } : {}),
+    ...(opts.stdioMaxSessionsPerClient !== undefined ? { maxSessionsPerClient: opts.stdioMaxSessionsPerClient } : {}),
   });
 }

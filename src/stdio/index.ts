@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext, Terminal } from '../chain/types.js';
 import type { UpstreamConfig } from '../config/types.js';
-import { Bridge } from './bridge.js';
+import { Bridge, DEFAULT_BRIDGE_LIMITS } from './bridge.js';
 import { childEnvironment } from './environment.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_STREAM_BUFFER_BYTES, type SseSettings } from './sseStream.js';
@@ -29,6 +29,12 @@ export interface StdioTerminalOptions {
   readonly sessionIdleTimeoutMs?: number;
   /** Unread bytes one SSE stream may hold before it is ended (`--max-stream-buffer`, default 16 MiB). */
   readonly maxStreamBufferBytes?: number;
+  /** Sessions open at once (`--max-sessions`, default 1000). */
+  readonly maxSessions?: number;
+  /** Sessions open at once per client address (`--max-sessions-per-client`, default 100). */
+  readonly maxSessionsPerClient?: number;
+  /** Server requests one session may leave unanswered (default 32). */
+  readonly maxServerRequestsPerSession?: number;
 }
 
 interface Endpoint {
@@ -46,7 +52,11 @@ class StdioTerminal implements Terminal {
   constructor(upstream: StdioUpstream, opts: StdioTerminalOptions) {
     const logger = opts.logger.child({ server: opts.serverName, component: 'stdio' });
     this.#logger = logger;
-    this.#bridge = new Bridge(logger);
+    this.#bridge = new Bridge(logger, {
+      maxSessions: opts.maxSessions ?? DEFAULT_BRIDGE_LIMITS.maxSessions,
+      maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULT_BRIDGE_LIMITS.maxSessionsPerClient,
+      maxServerRequestsPerSession: opts.maxServerRequestsPerSession ?? DEFAULT_BRIDGE_LIMITS.maxServerRequestsPerSession,
+    });
     const spec = { command: upstream.command, args: upstream.args, env: childEnvironment(upstream.env), serverName: opts.serverName };
     this.#supervisor = new Supervisor(spec, this.#bridge, logger, {
       ...(opts.backoff ? { backoff: opts.backoff } : {}),

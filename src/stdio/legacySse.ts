@@ -58,9 +58,13 @@ export class LegacySseEndpoint {
 
   #open(ctx: RequestContext, res: ServerResponse): void {
     const bridge = this.#bridge;
+    const session = bridge.openSession('sse', ctx.clientIp, undefined);
+    if (session instanceof Rejection) {
+      reject(ctx, res, session);
+      return;
+    }
     // The session's only stream: shutdown ends it at once instead of waiting for it (SPEC §1).
     ctx.streaming = true;
-    const session = bridge.sessions.open('sse');
     this.#replies.set(session, new StreamReply(session));
     const stream = new SseStream(res, this.#settings, session.id);
     session.attachStream(stream);

@@ -10,9 +10,16 @@ import type { SseStream } from './sseStream.js';
 
 export type SessionKind = 'streamable-http' | 'sse';
 
+/** Default `--max-sessions` (SPEC §14). */
+export const DEFAULT_MAX_SESSIONS = 1000;
+/** Default `--max-sessions-per-client`: a tenth of the global cap, so one address cannot take them all. */
+export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 100;
+
 export class Session {
   readonly id: string = randomUUID();
   readonly kind: SessionKind;
+  /** The client address that opened it (ctx.clientIp), for the per-client cap. */
+  readonly client: string;
   /** Client requests in flight to the child. */
   readonly calls = new Set<ClientCall>();
   /** Child requests waiting for this client's answer. */
@@ -24,8 +31,9 @@ export class Session {
   #stream: SseStream | null = null;
   #ended = false;
 
-  constructor(kind: SessionKind) {
+  constructor(kind: SessionKind, client = '') {
     this.kind = kind;
+    this.client = client;
   }
 
   get ended(): boolean {
@@ -73,13 +81,31 @@ export class Session {
 
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
+  /** Open sessions per client address (entries removed at zero). */
+  readonly #perClient = new Map<string, number>();
   #activity = 0;
 
-  open(kind: SessionKind): Session {
-    const session = new Session(kind);
+  /** Opens a session unconditionally; the caps are the bridge's to apply (Bridge.openSession). */
+  open(kind: SessionKind, client = ''): Session {
+    const session = new Session(kind, client);
     session.lastActive = ++this.#activity;
     this.#sessions.set(session.id, session);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     return session;
+  }
+
+  countOf(client: string): number {
+    return this.#perClient.get(client) ?? 0;
+  }
+
+  /** The idle session (no stream, nothing pending) seen least recently, of `client` or of anyone. */
+  oldestIdle(client?: string): Session | undefined {
+    let best: Session | undefined;
+    for (const s of this.#sessions.values()) {
+      if (s.busy || (client !== undefined && s.client !== client)) continue;
+      if (!best || s.lastSeenAt < best.lastSeenAt) best = s;
+    }
+    return best;
   }
 
   get(id: string): Session | undefined {
@@ -104,7 +130,10 @@ export class SessionRegistry {
   }
 
   remove(session: Session): void {
-    this.#sessions.delete(session.id);
+    if (!this.#sessions.delete(session.id)) return;
+    const n = (this.#perClient.get(session.client) ?? 1) - 1;
+    if (n > 0) this.#perClient.set(session.client, n);
+    else this.#perClient.delete(session.client);
   }
 
   get size(): number {

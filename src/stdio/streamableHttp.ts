@@ -137,7 +137,11 @@ export class StreamableHttpEndpoint {
     const bridge = this.#bridge;
     if (msg.kind === 'request' && msg.method === 'initialize') {
       // A new client: its own session, whatever header it sent.
-      const session = bridge.sessions.open('streamable-http');
+      const session = bridge.openSession('streamable-http', ctx.clientIp, msg.id);
+      if (session instanceof Rejection) {
+        reject(ctx, res, session);
+        return;
+      }
       const refused = bridge.request(session, msg, this.#reply(ctx, res, session));
       if (refused) {
         bridge.sessions.remove(session);
