@@ -9,7 +9,7 @@ import type { UpstreamConfig } from '../config/types.js';
 import { Bridge, DEFAULT_BRIDGE_LIMITS } from './bridge.js';
 import { childEnvironment } from './environment.js';
 import { LegacySseEndpoint } from './legacySse.js';
-import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_STREAM_BUFFER_BYTES, type SseSettings } from './sseStream.js';
+import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_STREAM_BUFFER_BYTES, DEFAULT_MAX_STREAMS_PER_SESSION, type SseSettings } from './sseStream.js';
 import { StreamableHttpEndpoint } from './streamableHttp.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, IdleSessionSweeper } from './sessionExpiry.js';
 import { Supervisor, type BackoffPolicy } from './supervisor.js';
@@ -35,6 +35,8 @@ export interface StdioTerminalOptions {
   readonly maxSessionsPerClient?: number;
   /** Server requests one session may leave unanswered (default 32). */
   readonly maxServerRequestsPerSession?: number;
+  /** Open SSE streams per session, the GET stream included (default 16). */
+  readonly maxStreamsPerSession?: number;
 }
 
 interface Endpoint {
@@ -66,6 +68,7 @@ class StdioTerminal implements Terminal {
     const sse: SseSettings = {
       keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
       maxBufferBytes: opts.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES,
+      maxStreamsPerSession: opts.maxStreamsPerSession ?? DEFAULT_MAX_STREAMS_PER_SESSION,
       logger,
     };
     this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, sse) : new StreamableHttpEndpoint(this.#bridge, sse);

@@ -29,6 +29,8 @@ export class Session {
   /** Monotonic ms of the last sign of life (any request, open stream, pending call); idle expiry. */
   lastSeenAt = performance.now();
   #stream: SseStream | null = null;
+  /** Requests' answers that became SSE streams and are still open. */
+  #answerStreams = 0;
   #ended = false;
 
   constructor(kind: SessionKind, client = '') {
@@ -42,6 +44,19 @@ export class Session {
 
   get hasStream(): boolean {
     return this.#stream !== null && !this.#stream.closed;
+  }
+
+  /** Open SSE streams: the GET (or legacy) stream and the answers that became streams. */
+  get streamCount(): number {
+    return this.#answerStreams + (this.hasStream ? 1 : 0);
+  }
+
+  streamOpened(): void {
+    this.#answerStreams++;
+  }
+
+  streamClosed(): void {
+    this.#answerStreams--;
   }
 
   /** An open stream (GET, or the legacy SSE stream), or a call either way still unanswered. */

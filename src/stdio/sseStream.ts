@@ -15,6 +15,8 @@ import type { Logger } from 'pino';
 export const DEFAULT_KEEPALIVE_MS = 15_000;
 /** Default bound of one stream's unread backlog (`--max-stream-buffer`): 16 MiB. */
 export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Default bound of open SSE streams per session, the GET stream included. */
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 16;
 const PING = ': ping\n\n';
 
 /** What every stream of one terminal shares; built once. */
@@ -22,6 +24,8 @@ export interface SseSettings {
   readonly keepAliveMs: number;
   /** Unread bytes a stream may hold; a message finding more ends the stream. */
   readonly maxBufferBytes: number;
+  /** Open streams per session (GET included); past it a request's related messages use the GET stream. */
+  readonly maxStreamsPerSession: number;
   readonly logger: Logger;
 }
 

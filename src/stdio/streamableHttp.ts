@@ -21,7 +21,7 @@ const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
 class PostReply implements Reply {
   readonly #res: ServerResponse;
   readonly #sse: boolean;
-  readonly #sessionId: string;
+  readonly #session: Session;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #settings: SseSettings;
   readonly #gone: (call: ClientCall) => void;
@@ -29,11 +29,11 @@ class PostReply implements Reply {
   #call: ClientCall | null = null;
   #done = false;
 
-  constructor(res: ServerResponse, acceptsSse: boolean, sessionId: string, settings: SseSettings, gone: (call: ClientCall) => void) {
+  constructor(res: ServerResponse, acceptsSse: boolean, session: Session, settings: SseSettings, gone: (call: ClientCall) => void) {
     this.#res = res;
     this.#sse = acceptsSse;
-    this.#sessionId = sessionId;
-    this.#headers = { 'mcp-session-id': sessionId };
+    this.#session = session;
+    this.#headers = { 'mcp-session-id': session.id };
     this.#settings = settings;
     this.#gone = gone;
     res.once('close', this.#onClose);
@@ -50,10 +50,20 @@ class PostReply implements Reply {
     if (this.#call) this.#gone(this.#call);
   };
 
+  /**
+   * Turns the answer into an SSE stream on the first related message — unless the session has
+   * its maximum of open streams: then false, and the message goes on the session's GET stream.
+   */
   related(line: string): boolean {
-    if (this.#done) return false;
-    if (!this.#sse) return false;
-    this.#stream ??= new SseStream(this.#res, this.#settings, this.#sessionId, this.#headers);
+    if (this.#done || !this.#sse) return false;
+    if (!this.#stream) {
+      const session = this.#session;
+      if (session.streamCount >= this.#settings.maxStreamsPerSession) return false;
+      const stream = new SseStream(this.#res, this.#settings, session.id, this.#headers);
+      session.streamOpened();
+      stream.onClose = () => session.streamClosed();
+      this.#stream = stream;
+    }
     return this.#stream.send(line);
   }
 
@@ -177,7 +187,7 @@ export class StreamableHttpEndpoint {
   }
 
   #reply(ctx: RequestContext, res: ServerResponse, session: Session): PostReply {
-    return new PostReply(res, acceptsEventStream(ctx.headers.accept), session.id, this.#settings, this.#gone);
+    return new PostReply(res, acceptsEventStream(ctx.headers.accept), session, this.#settings, this.#gone);
   }
 
   /** The session the request names: 400 without the header, 404 when unknown, ended or expired (MCP spec). */
