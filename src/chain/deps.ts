@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
-import { createMemoryStore, createRedisStore } from '../ratelimit/index.js';
+import { createMemoryStore, createRedisStore, type RateLimitFailureMode } from '../ratelimit/index.js';
 
 /** Startup bound of the Redis ping (SPEC §1). */
 export const REDIS_CONNECT_TIMEOUT_MS = 5000;
@@ -16,18 +16,34 @@ export interface OpenStoreOptions {
    * fail-open because a loaded Redis took 300 ms.
    */
   readonly commandTimeoutMs?: number | undefined;
+  /** `--rate-limit-failure-mode`: only changes what the "lost connection" log line says. */
+  readonly failureMode?: RateLimitFailureMode | undefined;
+}
+
+/** What a Redis outage means for requests, in the words of the "lost connection" log line. */
+function whileDown(mode: RateLimitFailureMode | undefined): string {
+  return mode === 'closed' ? 'rate-limited requests are refused with 503 (failure mode closed)' : 'rate limits fail open';
 }
 
 /** The token-bucket store the config asks for, connected; null when nothing is rate limited. */
 export async function openStore(config: ProxyConfig, logger: Logger, opts: OpenStoreOptions = {}): Promise<TokenBucketStore | null> {
   if (!config.rateLimit) return null;
-  if (config.store === 'memory') return createMemoryStore();
-  const store = createRedisStore(config.redis!, { logger, ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: opts.commandTimeoutMs }) });
+  if (config.store === 'memory') {
+    logger.info({ store: 'memory' }, 'rate limits kept in process memory (--store memory): they hold per process only');
+    return createMemoryStore();
+  }
+  const store = createRedisStore(config.redis!, {
+    logger,
+    whileDown: whileDown(opts.failureMode),
+    ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: opts.commandTimeoutMs }),
+  });
   try {
     await store.connect(REDIS_CONNECT_TIMEOUT_MS);
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
+  // The address only (host:port): never the password.
+  logger.info({ store: 'redis', redis: store.address }, `rate limits stored in Redis at ${store.address} (connected)`);
   return store;
 }

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
+import type { RateLimitBehaviour } from '../ratelimit/middleware.js';
 import type { Middleware } from './types.js';
 
 /** Where compile reports a problem: the JSON pointer of the field, and what is wrong. */
@@ -23,6 +24,8 @@ export interface ChainDeps {
   readonly rateLimitMode: 'consume' | 'peek';
   /** Longest silence while a request body arrives (default 60 s). */
   readonly bodyStallMs?: number | undefined;
+  /** `--rate-limit-failure-mode` and `--rate-limit-code`; absent: fail open, -32029. */
+  readonly rateLimit?: RateLimitBehaviour | undefined;
 }
 
 export interface CompiledStage {

@@ -22,7 +22,8 @@ export async function dryRunCommand(opts: DryRunOptions, io: Output): Promise<nu
   const logger = silentLogger();
   const store = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs ?? DRY_RUN_CHECK_TIMEOUT_MS });
   try {
-    const result = await dryRun({ config, body, headerArgs: opts.headers, consume: opts.consume, store, logger });
+    const rateLimit = { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode };
+    const result = await dryRun({ config, body, headerArgs: opts.headers, consume: opts.consume, store, logger, rateLimit });
     io.stdout(opts.json ? `${JSON.stringify(result)}\n` : formatDryRun(result));
     return result.verdict === 'forward' ? EXIT.OK : EXIT.DRY_RUN_REJECTED;
   } finally {

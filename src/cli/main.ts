@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, ThvError } from '../errors.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
-import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
+import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_CODE_VALUE, RATE_LIMIT_CODES, RATE_LIMIT_FAILURE_MODES, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
 import { validateCommand } from './validate.js';
 import { parseAllowUnenforced } from '../config/unenforced.js';
 
@@ -41,6 +41,16 @@ const rateLimitTimeoutOption = (fallback: string): Option =>
   new Option('--rate-limit-timeout <duration>', `bound of one rate-limit check; slower fails open (Go duration, > 0, <= 5s; default ${fallback})`).argParser(
     parseRateLimitTimeout,
   );
+
+const rateLimitFailureModeOption = (): Option =>
+  new Option('--rate-limit-failure-mode <mode>', 'when a rate-limit check fails (Redis down or slower than the bound): open lets the call through, closed answers 503')
+    .choices(RATE_LIMIT_FAILURE_MODES)
+    .default('open');
+
+const rateLimitCodeOption = (): Option =>
+  new Option('--rate-limit-code <code>', 'JSON-RPC error code of the rate-limit rejection (HTTP 429 either way): -32029, or 429 as ToolHive v0.41+')
+    .choices(RATE_LIMIT_CODES)
+    .default('-32029');
 
 const storeOption = (): Option =>
   new Option('--store <kind>', 'token-bucket store: redis, or memory (limits per process only)').choices(STORE_KINDS).default('redis');
@@ -91,7 +101,9 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .addOption(rateLimitTimeoutOption('250ms'))
     .addOption(allowUnenforcedOption())
     .option('--max-connections <n>', 'open client connections at most; past it new ones are refused (default 10000)', integer(1, 1_000_000, 'a connection count'))
-    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[]; maxConnections?: number }) => {
+    .addOption(rateLimitFailureModeOption())
+    .addOption(rateLimitCodeOption())
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[]; maxConnections?: number; rateLimitFailureMode: (typeof RATE_LIMIT_FAILURE_MODES)[number]; rateLimitCode: (typeof RATE_LIMIT_CODES)[number] }) => {
       debug = o.logLevel === 'debug' || o.logLevel === 'trace';
       const opts: RunOptions = {
         config: o.config,
@@ -104,6 +116,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         rateLimitTimeoutMs: o.rateLimitTimeout,
         allowUnenforced: o.allowUnenforced ?? [],
         maxConnections: o.maxConnections,
+        rateLimitFailureMode: o.rateLimitFailureMode,
+        rateLimitCode: RATE_LIMIT_CODE_VALUE[o.rateLimitCode],
       };
       // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
       const { runCommand } = await import('./run.js');
@@ -139,7 +153,9 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     // dry-run's own default is 5s: one question asked once deserves Redis's real answer.
     .addOption(rateLimitTimeoutOption('5s'))
     .addOption(allowUnenforcedOption())
-    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store']; rateLimitTimeout?: number; allowUnenforced?: string[] }) => {
+    .addOption(rateLimitFailureModeOption())
+    .addOption(rateLimitCodeOption())
+    .action(async (o: { config: string; request: string; header: string[]; consume: boolean; json: boolean; store: DryRunOptions['store']; rateLimitTimeout?: number; allowUnenforced?: string[]; rateLimitFailureMode: (typeof RATE_LIMIT_FAILURE_MODES)[number]; rateLimitCode: (typeof RATE_LIMIT_CODES)[number] }) => {
       const opts: DryRunOptions = {
         config: o.config,
         request: o.request,
@@ -149,6 +165,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         store: o.store,
         rateLimitTimeoutMs: o.rateLimitTimeout,
         allowUnenforced: o.allowUnenforced ?? [],
+        rateLimitFailureMode: o.rateLimitFailureMode,
+        rateLimitCode: RATE_LIMIT_CODE_VALUE[o.rateLimitCode],
       };
       const { dryRunCommand } = await import('./dryRun.js');
       exitCode = await dryRunCommand(opts, io);

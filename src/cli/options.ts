@@ -3,10 +3,16 @@
 
 import type { StoreKind } from '../config/types.js';
 import type { LogFormat, LogLevel } from '../observability/logger.js';
+import type { RateLimitCode, RateLimitFailureMode } from '../ratelimit/index.js';
 
 export const STORE_KINDS = ['redis', 'memory'] as const satisfies readonly StoreKind[];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 export const LOG_FORMATS = ['json', 'pretty'] as const satisfies readonly LogFormat[];
+/** `--rate-limit-failure-mode`: a failed check lets the call through (open, as ToolHive) or answers 503. */
+export const RATE_LIMIT_FAILURE_MODES = ['open', 'closed'] as const satisfies readonly RateLimitFailureMode[];
+/** `--rate-limit-code` (SPEC §4): as typed on the command line; RATE_LIMIT_CODE_VALUE maps them. */
+export const RATE_LIMIT_CODES = ['-32029', '429'] as const;
+export const RATE_LIMIT_CODE_VALUE: Readonly<Record<(typeof RATE_LIMIT_CODES)[number], RateLimitCode>> = { '-32029': -32029, '429': 429 };
 
 /**
  * `--rate-limit-timeout`: the bound of one rate-limit check (SPEC §4: slower fails open). Above
@@ -35,6 +41,10 @@ export interface RunOptions {
   readonly allowUnenforced?: readonly string[] | undefined;
   /** Open client connections at most (`--max-connections`); undefined: 10 000. */
   readonly maxConnections?: number | undefined;
+  /** `--rate-limit-failure-mode`; undefined: open. */
+  readonly rateLimitFailureMode?: RateLimitFailureMode | undefined;
+  /** `--rate-limit-code`; undefined: -32029. */
+  readonly rateLimitCode?: RateLimitCode | undefined;
 }
 
 /** `thv-proxy validate <file> | --config <file> [--json] [--store]` */
@@ -59,6 +69,10 @@ export interface DryRunOptions {
   readonly store: StoreKind;
   /** Bound of the rate-limit check in ms (`--rate-limit-timeout`); undefined: dry-run's own 5 s. */
   readonly rateLimitTimeoutMs: number | undefined;
+  /** `--rate-limit-failure-mode`; undefined: open. */
+  readonly rateLimitFailureMode?: RateLimitFailureMode | undefined;
+  /** `--rate-limit-code`; undefined: -32029. */
+  readonly rateLimitCode?: RateLimitCode | undefined;
   /** `--allow-unenforced`: unenforced ToolHive fields accepted with a warning (SPEC §2). */
   readonly allowUnenforced?: readonly string[] | undefined;
 }

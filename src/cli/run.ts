@@ -20,7 +20,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   const logger = createLogger({ level: opts.logLevel, format: opts.logFormat });
   for (const w of warnings) logger.warn(w);
 
-  const proxy = await startProxy(config, { logger, rateLimitTimeoutMs: opts.rateLimitTimeoutMs, maxConnections: opts.maxConnections });
+  const proxy = await startProxy(config, {
+    logger,
+    rateLimitTimeoutMs: opts.rateLimitTimeoutMs,
+    rateLimitFailureMode: opts.rateLimitFailureMode,
+    rateLimitCode: opts.rateLimitCode,
+    maxConnections: opts.maxConnections,
+  });
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);

@@ -9,6 +9,7 @@ import { runChain } from '../chain/run.js';
 import type { RequestContext, StageReport } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
+import type { RateLimitBehaviour } from '../ratelimit/index.js';
 import { buildHeaders } from './request.js';
 import { RecorderTerminal } from './recorder.js';
 
@@ -21,6 +22,8 @@ export interface DryRunInput {
   readonly consume: boolean;
   readonly store: TokenBucketStore | null;
   readonly logger: Logger;
+  /** `--rate-limit-failure-mode` and `--rate-limit-code`, as `run` takes them. */
+  readonly rateLimit?: RateLimitBehaviour | undefined;
 }
 
 export interface DryRunResponse {
@@ -36,7 +39,13 @@ export interface DryRunResult {
   readonly rejectedBy?: string;
   readonly stages: readonly StageReport[];
   readonly response?: DryRunResponse;
+  /** What the operator should know about this run beyond the verdict (e.g. --consume with --store memory). */
+  readonly notes?: readonly string[];
 }
+
+/** `--consume --store memory` takes tokens from buckets that die with this process. */
+export const MEMORY_CONSUME_NOTE =
+  '--consume has no lasting effect with --store memory: the buckets live in this dry-run process only and are gone when it exits; a running proxy\'s limits are untouched';
 
 /** The path a client of this config would POST JSON-RPC to. */
 function endpointPath(config: ProxyConfig): string {
@@ -52,8 +61,10 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     logger: input.logger,
     store: input.store,
     rateLimitMode: input.consume ? 'consume' : 'peek',
+    rateLimit: input.rateLimit,
   });
   const recorder = new RecorderTerminal(plan.terminal.summary);
+  const notes = input.consume && input.store?.kind === 'memory' ? { notes: [MEMORY_CONSUME_NOTE] } : {};
   const trace: StageReport[] = [];
   const ctx: RequestContext = {
     httpMethod: 'POST',
@@ -89,10 +100,11 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
         ...(outcome.rejectedBy ? { rejectedBy: outcome.rejectedBy } : {}),
         stages: trace,
         response: { status: r.status, statusText: STATUS_CODES[r.status] ?? '', headers, body },
+        ...notes,
       };
     }
     recorder.forward(ctx);
-    return { verdict: 'forward', stages: trace };
+    return { verdict: 'forward', stages: trace, ...notes };
   } finally {
     await Promise.all(stages.map((s) => s.close?.()));
   }
@@ -101,6 +113,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
 /** The human form: one line per stage, the verdict, and the response a client would get. */
 export function formatDryRun(result: DryRunResult): string {
   const lines = result.stages.map((s) => `${s.stage}: ${s.summary}`);
+  for (const n of result.notes ?? []) lines.push(`note: ${n}`);
   if (result.verdict === 'forward') {
     lines.push('verdict: forward');
   } else {

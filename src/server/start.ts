@@ -9,6 +9,7 @@ import { planChain } from '../chain/plan.js';
 import type { Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
+import type { RateLimitCode, RateLimitFailureMode } from '../ratelimit/index.js';
 import { createTerminal, type TerminalOptions } from '../proxy/terminal.js';
 import { createProxyServer, DEFAULT_GRACE_MS } from './server.js';
 
@@ -25,6 +26,10 @@ export interface StartOptions extends TerminalOptions {
   readonly logger: Logger;
   /** Bound of one rate-limit check in ms (`--rate-limit-timeout`); undefined: 250 ms (SPEC §4). */
   readonly rateLimitTimeoutMs?: number | undefined;
+  /** `--rate-limit-failure-mode`: undefined, open (SPEC §4). */
+  readonly rateLimitFailureMode?: RateLimitFailureMode | undefined;
+  /** `--rate-limit-code`: undefined, -32029 (SPEC §4). */
+  readonly rateLimitCode?: RateLimitCode | undefined;
   /** Open client connections at most (`--max-connections`, default 10 000). */
   readonly maxConnections?: number | undefined;
   /** Time to receive one whole request (default 5 min). */
@@ -42,10 +47,10 @@ export function endpointPath(config: ProxyConfig): string {
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions): Promise<RunningProxy> {
   const { logger } = opts;
-  const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs });
+  const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs, failureMode: opts.rateLimitFailureMode });
   let terminal: Terminal | undefined;
   try {
-    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs });
+    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs, rateLimit: { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode } });
     terminal = await createTerminal(config, logger, opts);
     await terminal.start?.();
     // An HTTP upstream that is down now may come up later: say so, but serve (requests get 502).
