@@ -103,7 +103,10 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .option('--max-connections <n>', 'open client connections at most; past it new ones are refused (default 10000)', integer(1, 1_000_000, 'a connection count'))
     .addOption(rateLimitFailureModeOption())
     .addOption(rateLimitCodeOption())
-    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[]; maxConnections?: number; rateLimitFailureMode: (typeof RATE_LIMIT_FAILURE_MODES)[number]; rateLimitCode: (typeof RATE_LIMIT_CODES)[number] }) => {
+    .option('--max-sessions <n>', 'stdio: sessions open at once; past it the oldest idle one is evicted, else 503 (default 1000)', integer(1, 1_000_000, 'a session count'))
+    .option('--max-sessions-per-client <n>', 'stdio: sessions open at once per client address (default 100)', integer(1, 1_000_000, 'a session count'))
+    .option('--max-stream-buffer <bytes>', 'stdio: unread bytes one SSE stream may hold before it is ended (default 16777216)', integer(65_536, Number.MAX_SAFE_INTEGER, 'a byte count'))
+    .action(async (o: { config: string; host?: string; port?: number; store: RunOptions['store']; logLevel: RunOptions['logLevel']; logFormat: RunOptions['logFormat']; maxBody?: number; rateLimitTimeout?: number; allowUnenforced?: string[]; maxConnections?: number; rateLimitFailureMode: (typeof RATE_LIMIT_FAILURE_MODES)[number]; rateLimitCode: (typeof RATE_LIMIT_CODES)[number]; maxSessions?: number; maxSessionsPerClient?: number; maxStreamBuffer?: number }) => {
       debug = o.logLevel === 'debug' || o.logLevel === 'trace';
       const opts: RunOptions = {
         config: o.config,
@@ -118,6 +121,9 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
         maxConnections: o.maxConnections,
         rateLimitFailureMode: o.rateLimitFailureMode,
         rateLimitCode: RATE_LIMIT_CODE_VALUE[o.rateLimitCode],
+        maxSessions: o.maxSessions,
+        maxSessionsPerClient: o.maxSessionsPerClient,
+        maxStreamBufferBytes: o.maxStreamBuffer,
       };
       // Loaded on demand: `validate` should not pay for Redis, undici and the server at startup.
       const { runCommand } = await import('./run.js');

@@ -45,6 +45,12 @@ export interface RunOptions {
   readonly rateLimitFailureMode?: RateLimitFailureMode | undefined;
   /** `--rate-limit-code`; undefined: -32029. */
   readonly rateLimitCode?: RateLimitCode | undefined;
+  /** stdio: sessions open at once (`--max-sessions`); undefined: 1000. */
+  readonly maxSessions?: number | undefined;
+  /** stdio: sessions open at once per client address (`--max-sessions-per-client`); undefined: 100. */
+  readonly maxSessionsPerClient?: number | undefined;
+  /** stdio: unread bytes one SSE stream may hold (`--max-stream-buffer`); undefined: 16 MiB. */
+  readonly maxStreamBufferBytes?: number | undefined;
 }
 
 /** `thv-proxy validate <file> | --config <file> [--json] [--store]` */

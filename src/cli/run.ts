@@ -26,6 +26,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     rateLimitFailureMode: opts.rateLimitFailureMode,
     rateLimitCode: opts.rateLimitCode,
     maxConnections: opts.maxConnections,
+    stdioMaxSessions: opts.maxSessions,
+    stdioMaxSessionsPerClient: opts.maxSessionsPerClient,
+    stdioMaxStreamBufferBytes: opts.maxStreamBufferBytes,
   });
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
