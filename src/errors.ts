@@ -76,9 +76,12 @@ export class Rejection {
     return `{"jsonrpc":"2.0",${idPart}"error":{"code":${this.code},"message":${JSON.stringify(this.message)}${dataPart}}}`;
   }
 
-  /** Every header a client receives with this rejection (Content-Length excluded). */
-  responseHeaders(): Record<string, string> {
-    return { 'content-type': 'application/json', ...this.headers };
+  /** The whole HTTP response a client receives: status, every header, body (the one builder). */
+  response(): { status: number; headers: Record<string, string>; body: string } {
+    const body = this.body();
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...this.headers };
+    headers['content-length'] = String(Buffer.byteLength(body));
+    return { status: this.status, headers, body };
   }
 }
 
@@ -88,10 +91,8 @@ export function writeRejection(res: ServerResponse, rejection: Rejection): void 
     res.destroy();
     return;
   }
-  const body = rejection.body();
-  const headers = rejection.responseHeaders();
-  headers['content-length'] = String(Buffer.byteLength(body));
-  res.writeHead(rejection.status, headers);
+  const { status, headers, body } = rejection.response();
+  res.writeHead(status, headers);
   res.end(body);
 }
 

@@ -3,6 +3,8 @@
 
 import type { ConfigProblem } from './types.js';
 
+export { isJsonObject as isObject } from '../json.js';
+
 export class Findings {
   readonly errors: ConfigProblem[] = [];
   readonly warnings: string[] = [];
@@ -16,10 +18,6 @@ export class Findings {
   }
 }
 
-/** A plain JSON object (not an array, not null). The checks run on unvalidated input. */
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Why a file could not be read, in words an operator reads (never a stack trace). */
 export function fileErrorCause(err: unknown): string {

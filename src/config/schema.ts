@@ -8,6 +8,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ConfigProblem } from './types.js';
 import { schemaErrorToProblem } from './schemaErrors.js';
+import { isJsonObject as isObject } from '../json.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
@@ -39,9 +40,6 @@ function ignoredFieldPaths(node: SchemaNode, prefix: string[], out: string[][]):
 
 const IGNORED_FIELDS = ignoredFieldPaths(RUNCONFIG_SCHEMA as SchemaNode, [], []);
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * One warning per ToolHive field present in the file: "<field> is a ToolHive field thv-proxy

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { planChain } from '../chain/plan.js';
 import { buildChain } from '../chain/build.js';
+import { messagePath } from '../config/endpoint.js';
 import { runChain } from '../chain/run.js';
 import type { RequestContext, StageReport } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
@@ -47,12 +48,6 @@ export interface DryRunResult {
 export const MEMORY_CONSUME_NOTE =
   '--consume has no lasting effect with --store memory: the buckets live in this dry-run process only and are gone when it exits; a running proxy\'s limits are untouched';
 
-/** The path a client of this config would POST JSON-RPC to. */
-function endpointPath(config: ProxyConfig): string {
-  const u = config.upstream;
-  const sse = u.kind === 'http' ? u.transport === 'sse' : u.proxyMode === 'sse';
-  return sse ? '/messages?sessionId=dry-run' : '/mcp';
-}
 
 export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   const { config } = input;
@@ -68,7 +63,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   const trace: StageReport[] = [];
   const ctx: RequestContext = {
     httpMethod: 'POST',
-    url: endpointPath(config),
+    url: messagePath(config, 'dry-run'),
     headers: buildHeaders(input.headerArgs, config.host, config.port, input.body.length),
     clientIp: '127.0.0.1',
     req: null,
@@ -92,14 +87,12 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
       if (outcome.rejectedBy && trace.at(-1)?.stage !== outcome.rejectedBy) {
         trace.push({ stage: outcome.rejectedBy, outcome: 'reject', summary: `failed: ${r.reason ?? r.message}` });
       }
-      const body = r.body();
-      const headers = r.responseHeaders();
-      headers['content-length'] = String(Buffer.byteLength(body));
+      const { status, headers, body } = r.response();
       return {
         verdict: 'reject',
         ...(outcome.rejectedBy ? { rejectedBy: outcome.rejectedBy } : {}),
         stages: trace,
-        response: { status: r.status, statusText: STATUS_CODES[r.status] ?? '', headers, body },
+        response: { status, statusText: STATUS_CODES[status] ?? '', headers, body },
         ...notes,
       };
     }

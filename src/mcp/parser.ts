@@ -21,6 +21,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Rejection, type JsonRpcId } from '../errors.js';
 import { shapeProblem } from './jsonShape.js';
+import { isJsonObject as isObject, type JsonObject } from '../json.js';
 import type { McpMessage } from './types.js';
 
 /** The fields SPEC §3 names as the resource a method acts on. */
@@ -32,11 +33,7 @@ const RESOURCE_FIELD: ReadonlyMap<string, 'name' | 'uri'> = new Map([
   ['resources/unsubscribe', 'uri'],
 ]);
 
-type JsonObject = Record<string, unknown>;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function invalid(id: JsonRpcId, reason: string): Rejection {
   return new Rejection('INVALID_REQUEST', id, { reason });

@@ -8,6 +8,7 @@ import { openStore } from '../chain/deps.js';
 import { planChain } from '../chain/plan.js';
 import type { Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
+import { endpointPath } from '../config/endpoint.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
 import type { RateLimitCode, RateLimitFailureMode } from '../ratelimit/index.js';
 import { createTerminal, type TerminalOptions } from '../proxy/terminal.js';
@@ -38,12 +39,7 @@ export interface StartOptions extends TerminalOptions {
   readonly bodyStallMs?: number | undefined;
 }
 
-/** The path an MCP client uses: SSE clients open /sse, streamable HTTP clients POST /mcp. */
-export function endpointPath(config: ProxyConfig): string {
-  const u = config.upstream;
-  const mode = u.kind === 'http' ? u.transport : u.proxyMode;
-  return mode === 'sse' ? '/sse' : '/mcp';
-}
+export { endpointPath } from '../config/endpoint.js';
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions): Promise<RunningProxy> {
   const { logger } = opts;

@@ -55,7 +55,7 @@ t.test('§5 allowed:false -> 403 with the fixed body; the webhook message is log
   t.equal(r.status, 403);
   t.equal(r.body(), DENIED_BODY, 'exact client body');
   t.notMatch(r.body(), 'secret-policy-detail');
-  t.same(r.responseHeaders(), { 'content-type': 'application/json' });
+  t.same(r.response().headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(r.body())) });
   const log = decisionLog(logs);
   t.equal(log['outcome'], 'denied');
   t.equal(log['level'], 30, 'info');

@@ -54,7 +54,7 @@ t.test('§7 body is a JSON-RPC error with the id when parsed and without it othe
     limited.body(),
     '{"jsonrpc":"2.0","id":7,"error":{"code":-32029,"message":"Rate limit exceeded","data":{"retryAfterSeconds":3,"scope":"tool:search"}}}',
   );
-  t.same(limited.responseHeaders(), { 'content-type': 'application/json', 'retry-after': '3' });
+  t.same(limited.response().headers, { 'content-type': 'application/json', 'retry-after': '3', 'content-length': String(Buffer.byteLength(limited.body())) });
 });
 
 t.test('§1 every CLI fault maps to its exit code', async (t) => {

@@ -112,7 +112,9 @@ t.test('§4 --rate-limit-code: -32029 by default, 429 when asked; status, Retry-
     const r = (await mw.handle(call(2))) as Rejection;
     t.equal(r.status, 429, `${label}: HTTP 429`);
     bodies[label] = r.body();
-    headers[label] = r.responseHeaders();
+    const { 'content-length': length, ...rest } = r.response().headers;
+    t.equal(length, String(Buffer.byteLength(r.body())), `${label}: Content-Length of its own body`);
+    headers[label] = rest;
   }
   t.equal(bodies['default'], '{"jsonrpc":"2.0","id":2,"error":{"code":-32029,"message":"Rate limit exceeded","data":{"retryAfterSeconds":60,"scope":"tool:search"}}}');
   t.equal(bodies['-32029'], bodies['default']);

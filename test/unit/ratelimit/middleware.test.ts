@@ -106,7 +106,7 @@ t.test('§4 the 429: exact body, Retry-After header and scope', async (t) => {
   t.ok(r instanceof Rejection);
   const rej = r as Rejection;
   t.equal(rej.status, 429);
-  t.same(rej.responseHeaders(), { 'content-type': 'application/json', 'retry-after': '30' });
+  t.same(rej.response().headers, { 'content-type': 'application/json', 'retry-after': '30', 'content-length': String(Buffer.byteLength(rej.body())) });
   t.equal(
     rej.body(),
     '{"jsonrpc":"2.0","id":"req-3","error":{"code":-32029,"message":"Rate limit exceeded","data":{"retryAfterSeconds":30,"scope":"tool:search"}}}',
