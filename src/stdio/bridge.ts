@@ -5,12 +5,12 @@
 // restarted child so existing sessions keep working.
 
 import type { Logger } from 'pino';
-import { Rejection, type JsonRpcId } from '../errors.js';
+import { Rejection } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
 import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
 import { asLine, cancelledLine, childRequestLine, errorLine, isJsonObject, progressTokenOf, stringifyBounded, withId, withProgressToken } from './rewrite.js';
-import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CLIENT, SessionRegistry, type Session, type SessionKind } from './sessions.js';
+import { SessionRegistry, type Session } from './sessions.js';
 import type { Supervisor, SupervisorHooks } from './supervisor.js';
 
 type JsonObject = Record<string, unknown>;
@@ -31,31 +31,15 @@ function resultLine(id: unknown, resultJson: string): string {
 
 const TOO_DEEP = 'nested too deeply to forward';
 
-/** Bounds of what clients may hold in the bridge (SPEC §14; docs/stdio.md, Limits). */
-export interface BridgeLimits {
-  /** Sessions open at once (`--max-sessions`). */
-  readonly maxSessions: number;
-  /** Sessions open at once per client address (`--max-sessions-per-client`). */
-  readonly maxSessionsPerClient: number;
-  /** Requests from the child waiting for one session's answer. */
-  readonly maxServerRequestsPerSession: number;
-}
-
-/** Server requests (sampling, elicitation, roots) a session may have unanswered at once. */
+/** Server requests (sampling, elicitation, roots) a session may leave unanswered (SPEC §14). */
 export const DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION = 32;
-
-export const DEFAULT_BRIDGE_LIMITS: BridgeLimits = {
-  maxSessions: DEFAULT_MAX_SESSIONS,
-  maxSessionsPerClient: DEFAULT_MAX_SESSIONS_PER_CLIENT,
-  maxServerRequestsPerSession: DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION,
-};
 
 export class Bridge implements SupervisorHooks {
   readonly sessions = new SessionRegistry();
   readonly #calls = new CallTable();
   readonly #internal = new InternalRequests();
   readonly #logger: Logger;
-  readonly #limits: BridgeLimits;
+  readonly #maxServerRequestsPerSession: number;
   #supervisor: Supervisor | null = null;
   /** The first client's initialize params, replayed to a restarted child. */
   #initParams: JsonObject | undefined;
@@ -65,9 +49,9 @@ export class Bridge implements SupervisorHooks {
   #initWaiters: InitWaiter[] = [];
   #initializedSent = false;
 
-  constructor(logger: Logger, limits: BridgeLimits = DEFAULT_BRIDGE_LIMITS) {
+  constructor(logger: Logger, maxServerRequestsPerSession = DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION) {
     this.#logger = logger;
-    this.#limits = limits;
+    this.#maxServerRequestsPerSession = maxServerRequestsPerSession;
   }
 
   attach(supervisor: Supervisor): void {
@@ -79,34 +63,6 @@ export class Bridge implements SupervisorHooks {
   }
 
   // ---- from clients --------------------------------------------------------------------------
-
-  /**
-   * A new session for `client`, within the caps: at a cap the idle session (no stream, nothing
-   * pending) seen least recently — the client's own for its cap, anyone's for the global one —
-   * is ended to make room; when none is idle the new session is refused (503).
-   */
-  openSession(kind: SessionKind, client: string, id: JsonRpcId): Session | Rejection {
-    const reg = this.sessions;
-    const { maxSessions, maxSessionsPerClient } = this.#limits;
-    if (reg.countOf(client) >= maxSessionsPerClient && !this.#evictIdle(client, maxSessionsPerClient)) {
-      return new Rejection('TOO_MANY_SESSIONS', id, { reason: `client ${client} has ${maxSessionsPerClient} sessions open, none idle (--max-sessions-per-client)` });
-    }
-    if (reg.size >= maxSessions && !this.#evictIdle(undefined, maxSessions)) {
-      return new Rejection('TOO_MANY_SESSIONS', id, { reason: `${maxSessions} sessions open, none idle (--max-sessions)` });
-    }
-    return reg.open(kind, client);
-  }
-
-  #evictIdle(client: string | undefined, cap: number): boolean {
-    const victim = this.sessions.oldestIdle(client);
-    if (!victim) return false;
-    this.endSession(victim, 'session evicted: session cap reached');
-    this.#logger.info(
-      { session: victim.id, client: victim.client, cap, scope: client === undefined ? 'global' : 'client' },
-      'stdio session evicted to make room for a new one',
-    );
-    return true;
-  }
 
   /** A client request; a Rejection (nothing was sent, `reply` untouched) when it cannot be forwarded. */
   request(session: Session, msg: McpMessage, reply: Reply): Rejection | undefined {
@@ -305,7 +261,7 @@ export class Bridge implements SupervisorHooks {
       this.#child.send(errorLine(childId, -32603, 'no client is connected to answer this request'));
       return;
     }
-    if (session.serverCalls.size >= this.#limits.maxServerRequestsPerSession) {
+    if (session.serverCalls.size >= this.#maxServerRequestsPerSession) {
       this.#logger.warn({ session: session.id, pending: session.serverCalls.size }, 'stdio server request refused: the client has too many unanswered');
       this.#child.send(errorLine(childId, -32603, 'the client has too many requests from the server unanswered'));
       return;

@@ -6,12 +6,13 @@ import type { Logger } from 'pino';
 import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext, Terminal } from '../chain/types.js';
 import type { UpstreamConfig } from '../config/types.js';
-import { Bridge, DEFAULT_BRIDGE_LIMITS } from './bridge.js';
+import { Bridge } from './bridge.js';
 import { childEnvironment } from './environment.js';
 import { LegacySseEndpoint } from './legacySse.js';
 import { DEFAULT_KEEPALIVE_MS, DEFAULT_MAX_STREAM_BUFFER_BYTES, DEFAULT_MAX_STREAMS_PER_SESSION, type SseSettings } from './sseStream.js';
 import { StreamableHttpEndpoint } from './streamableHttp.js';
 import { DEFAULT_SESSION_IDLE_TIMEOUT_MS, IdleSessionSweeper } from './sessionExpiry.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CLIENT, SessionCaps } from './sessionCaps.js';
 import { Supervisor, type BackoffPolicy } from './supervisor.js';
 
 export type StdioUpstream = Extract<UpstreamConfig, { kind: 'stdio' }>;
@@ -54,10 +55,10 @@ class StdioTerminal implements Terminal {
   constructor(upstream: StdioUpstream, opts: StdioTerminalOptions) {
     const logger = opts.logger.child({ server: opts.serverName, component: 'stdio' });
     this.#logger = logger;
-    this.#bridge = new Bridge(logger, {
-      maxSessions: opts.maxSessions ?? DEFAULT_BRIDGE_LIMITS.maxSessions,
-      maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULT_BRIDGE_LIMITS.maxSessionsPerClient,
-      maxServerRequestsPerSession: opts.maxServerRequestsPerSession ?? DEFAULT_BRIDGE_LIMITS.maxServerRequestsPerSession,
+    this.#bridge = new Bridge(logger, opts.maxServerRequestsPerSession);
+    const caps = new SessionCaps(this.#bridge, logger, {
+      maxSessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULT_MAX_SESSIONS_PER_CLIENT,
     });
     const spec = { command: upstream.command, args: upstream.args, env: childEnvironment(upstream.env), serverName: opts.serverName };
     this.#supervisor = new Supervisor(spec, this.#bridge, logger, {
@@ -71,7 +72,7 @@ class StdioTerminal implements Terminal {
       maxStreamsPerSession: opts.maxStreamsPerSession ?? DEFAULT_MAX_STREAMS_PER_SESSION,
       logger,
     };
-    this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, sse) : new StreamableHttpEndpoint(this.#bridge, sse);
+    this.#endpoint = upstream.proxyMode === 'sse' ? new LegacySseEndpoint(this.#bridge, caps, sse) : new StreamableHttpEndpoint(this.#bridge, caps, sse);
     this.#sweeper = new IdleSessionSweeper(this.#bridge, logger, opts.sessionIdleTimeoutMs ?? DEFAULT_SESSION_IDLE_TIMEOUT_MS);
   }
 

@@ -9,6 +9,7 @@ import type { RequestContext } from '../chain/types.js';
 import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
+import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
 import { pathOf, queryParam, reject, sendAccepted } from './http.js';
 
@@ -39,11 +40,13 @@ class StreamReply implements Reply {
 
 export class LegacySseEndpoint {
   readonly #bridge: Bridge;
+  readonly #caps: SessionCaps;
   readonly #settings: SseSettings;
   readonly #replies = new WeakMap<Session, StreamReply>();
 
-  constructor(bridge: Bridge, settings: SseSettings) {
+  constructor(bridge: Bridge, caps: SessionCaps, settings: SseSettings) {
     this.#bridge = bridge;
+    this.#caps = caps;
     this.#settings = settings;
   }
 
@@ -58,7 +61,7 @@ export class LegacySseEndpoint {
 
   #open(ctx: RequestContext, res: ServerResponse): void {
     const bridge = this.#bridge;
-    const session = bridge.openSession('sse', ctx.clientIp, undefined);
+    const session = this.#caps.open('sse', ctx.clientIp, undefined);
     if (session instanceof Rejection) {
       reject(ctx, res, session);
       return;

@@ -10,11 +10,6 @@ import type { SseStream } from './sseStream.js';
 
 export type SessionKind = 'streamable-http' | 'sse';
 
-/** Default `--max-sessions` (SPEC §14). */
-export const DEFAULT_MAX_SESSIONS = 1000;
-/** Default `--max-sessions-per-client`: a tenth of the global cap, so one address cannot take them all. */
-export const DEFAULT_MAX_SESSIONS_PER_CLIENT = 100;
-
 export class Session {
   readonly id: string = randomUUID();
   readonly kind: SessionKind;
@@ -100,7 +95,7 @@ export class SessionRegistry {
   readonly #perClient = new Map<string, number>();
   #activity = 0;
 
-  /** Opens a session unconditionally; the caps are the bridge's to apply (Bridge.openSession). */
+  /** Opens a session unconditionally; the caps are applied before (sessionCaps.ts). */
   open(kind: SessionKind, client = ''): Session {
     const session = new Session(kind, client);
     session.lastActive = ++this.#activity;

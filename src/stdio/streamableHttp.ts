@@ -13,6 +13,7 @@ import type { RequestContext } from '../chain/types.js';
 import type { ClientCall, Reply } from './calls.js';
 import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
+import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
 import { pathOf, reject, sendAccepted, sendEmpty } from './http.js';
 
@@ -108,11 +109,13 @@ function acceptsEventStream(accept: string | undefined): boolean {
 
 export class StreamableHttpEndpoint {
   readonly #bridge: Bridge;
+  readonly #caps: SessionCaps;
   readonly #settings: SseSettings;
   readonly #gone: (call: ClientCall) => void;
 
-  constructor(bridge: Bridge, settings: SseSettings) {
+  constructor(bridge: Bridge, caps: SessionCaps, settings: SseSettings) {
     this.#bridge = bridge;
+    this.#caps = caps;
     this.#settings = settings;
     this.#gone = (call) => bridge.cancel(call, 'client went away');
   }
@@ -147,7 +150,7 @@ export class StreamableHttpEndpoint {
     const bridge = this.#bridge;
     if (msg.kind === 'request' && msg.method === 'initialize') {
       // A new client: its own session, whatever header it sent.
-      const session = bridge.openSession('streamable-http', ctx.clientIp, msg.id);
+      const session = this.#caps.open('streamable-http', ctx.clientIp, msg.id);
       if (session instanceof Rejection) {
         reject(ctx, res, session);
         return;

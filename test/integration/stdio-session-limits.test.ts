@@ -88,8 +88,10 @@ function post(url: string, sid: string, body: unknown): Promise<Received> {
   });
 }
 
+/** The data of every complete event line so far. */
 const events = (sse: string): Array<Record<string, unknown>> =>
   sse
+    .slice(0, sse.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.startsWith('data: '))
     .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
@@ -98,10 +100,14 @@ t.test('§14 stdio: at most 16 open SSE streams per session; past it progress go
   const { proxy, sid } = await start(t);
   const u = new URL(proxy.url);
   let standalone = '';
+  let onData = (): void => undefined;
   await new Promise<void>((resolve, reject) => {
     const req = http.get({ host: u.hostname, port: u.port, path: '/mcp', agent: false, headers: { accept: 'text/event-stream', 'mcp-session-id': sid } }, (res) => {
       res.setEncoding('utf8');
-      res.on('data', (d: string) => (standalone += d));
+      res.on('data', (d: string) => {
+        standalone += d;
+        onData();
+      });
       res.on('error', () => undefined);
       resolve();
     });
@@ -121,7 +127,10 @@ t.test('§14 stdio: at most 16 open SSE streams per session; past it progress go
     const last = a.type === 'application/json' ? (JSON.parse(a.body) as Record<string, unknown>) : events(a.body).at(-1);
     t.match(last, { id: i, result: { content: [{ text: 'released' }] } }, `call ${i} answered`);
   }
-  const onGet = events(standalone).filter((e) => e['method'] === 'notifications/progress');
+  // The answers may arrive before the GET stream's last events are read: wait for them.
+  const progressOnGet = (): Array<Record<string, unknown>> => events(standalone).filter((e) => e['method'] === 'notifications/progress');
+  if (progressOnGet().length < plain.length) await new Promise<void>((resolve) => (onData = () => progressOnGet().length >= plain.length && resolve()));
+  const onGet = progressOnGet();
   const plainTokens = plain.map((a) => `tok-${(JSON.parse(a.body) as { id: number }).id}`).sort();
   t.same(onGet.map((e) => (e['params'] as { progressToken: string }).progressToken).sort(), plainTokens, 'their progress came on the GET stream');
 });
