@@ -25,59 +25,61 @@ function file(name: string, content: unknown): string {
 }
 
 const base = { name: 'search', transport: 'stdio', command: 'node', cmd_args: ['server.js'] };
-const withOidc = { ...base, oidc_config: { issuer: 'https://idp.example', audience: 'mcp' }, tools_filter: ['search'] };
-const OIDC_ERROR = '/oidc_config: not enforced by thv-proxy: a ToolHive replica authenticates every request (OIDC token validation); remove the field, or pass --allow-unenforced oidc_config to run without it';
+// Fields later versions are least likely to implement, so the test keeps meaning what it says.
+const tokenExchange = { token_url: 'https://sts.example/token', audience: 'upstream' };
+const withUnenforced = { ...base, token_exchange_config: tokenExchange, aws_sts_config: { region: 'eu-west-1' } };
+const TX_ERROR = "/token_exchange_config: not enforced by thv-proxy: a ToolHive replica exchanges the client's token for an upstream token (RFC 8693); remove the field, or pass --allow-unenforced token_exchange_config to run without it";
 
 t.test('§2 validate refuses unenforced fields, one pointed line each, exit 1', async (t) => {
-  const p = file('oidc.json', withOidc);
+  const p = file('unenforced.json', withUnenforced);
   const r = await cli('validate', p);
   t.equal(r.code, 1);
   t.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
   t.equal(lines.length, 2, r.stderr);
-  t.equal(lines[0], `${p}: ${OIDC_ERROR}`);
-  t.match(lines[1], `${p}: /tools_filter: not enforced by thv-proxy`);
+  t.equal(lines[0], `${p}: ${TX_ERROR}`);
+  t.match(lines[1], `${p}: /aws_sts_config: not enforced by thv-proxy`);
 });
 
 t.test('§2 --allow-unenforced (comma-separated or repeated) turns them into warnings', async (t) => {
-  const p = file('oidc.json', withOidc);
-  for (const args of [['--allow-unenforced', 'oidc_config,tools_filter'], ['--allow-unenforced', 'oidc_config', '--allow-unenforced', 'tools_filter']]) {
+  const p = file('unenforced.json', withUnenforced);
+  for (const args of [['--allow-unenforced', 'token_exchange_config,aws_sts_config'], ['--allow-unenforced', 'token_exchange_config', '--allow-unenforced', 'aws_sts_config']]) {
     const r = await cli('validate', p, ...args);
     t.equal(r.code, 0, r.stderr);
-    t.match(r.stderr, `${p}: warning: oidc_config is not enforced (--allow-unenforced): a ToolHive replica authenticates every request (OIDC token validation), this one does not\n`);
-    t.match(r.stderr, `${p}: warning: tools_filter is not enforced (--allow-unenforced)`);
+    t.match(r.stderr, `${p}: warning: token_exchange_config is not enforced (--allow-unenforced): a ToolHive replica exchanges the client's token for an upstream token (RFC 8693), this one does not\n`);
+    t.match(r.stderr, `${p}: warning: aws_sts_config is not enforced (--allow-unenforced)`);
     t.match(r.stdout, /valid; the chain/);
   }
-  const json = await cli('validate', p, '--json', '--allow-unenforced', 'oidc_config');
+  const json = await cli('validate', p, '--json', '--allow-unenforced', 'token_exchange_config');
   t.equal(json.code, 1);
   const report = JSON.parse(json.stdout);
   t.equal(report.valid, false);
-  t.strictSame(report.errors.map((e: { path: string }) => e.path), ['/tools_filter']);
-  t.match(report.warnings, [/^oidc_config is not enforced/]);
+  t.strictSame(report.errors.map((e: { path: string }) => e.path), ['/aws_sts_config']);
+  t.match(report.warnings, [/^token_exchange_config is not enforced/]);
 });
 
 t.test('§2 --allow-unenforced with a name that is no RunConfig field is a usage error (exit 2)', async (t) => {
-  const p = file('oidc.json', withOidc);
+  const p = file('unenforced.json', withUnenforced);
   for (const cmd of [['validate', p], ['run', '--config', p], ['dry-run', '--config', p, '--request', '{}']]) {
     const r = await cli(...cmd, '--allow-unenforced', 'oidc');
     t.equal(r.code, 2, cmd.join(' '));
-    t.match(r.stderr, /not a RunConfig field: oidc \(fields thv-proxy does not enforce: oidc_config, /, cmd.join(' '));
+    t.match(r.stderr, /not a RunConfig field: oidc \(fields thv-proxy does not enforce: .*token_exchange_config, /, cmd.join(' '));
   }
 });
 
 t.test('§2 run and dry-run judge the config exactly like validate', async (t) => {
-  const p = file('oidc.json', { ...base, oidc_config: withOidc.oidc_config });
+  const p = file('tx.json', { ...base, token_exchange_config: tokenExchange });
   const run = await cli('run', '--config', p, '--port', '0', '--store', 'memory');
   t.equal(run.code, 1);
-  t.match(run.stderr, `${p}: ${OIDC_ERROR}`);
+  t.match(run.stderr, `${p}: ${TX_ERROR}`);
 
   const request = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
   const refused = await cli('dry-run', '--config', p, '--request', request, '--store', 'memory');
   t.equal(refused.code, 1);
-  t.match(refused.stderr, `${p}: ${OIDC_ERROR}`);
-  const allowed = await cli('dry-run', '--config', p, '--request', request, '--store', 'memory', '--allow-unenforced', 'oidc_config');
+  t.match(refused.stderr, `${p}: ${TX_ERROR}`);
+  const allowed = await cli('dry-run', '--config', p, '--request', request, '--store', 'memory', '--allow-unenforced', 'token_exchange_config');
   t.equal(allowed.code, 0, allowed.stderr);
-  t.match(allowed.stderr, /warning: oidc_config is not enforced/);
+  t.match(allowed.stderr, /warning: token_exchange_config is not enforced/);
 });
 
 t.test('§2 strict_protocol_validation and additional_middleware_configs: [] load silently; a non-empty list is refused', async (t) => {
