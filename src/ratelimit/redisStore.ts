@@ -3,8 +3,9 @@
 // sent while Redis is away is rejected at once, one in flight is abandoned after
 // `commandTimeoutMs` of free event-loop time (src/chain/deadline.ts: a loop blocked by the
 // proxy's own work is not Redis being slow); the middleware turns either into fail-open (or 503).
-// ioredis reconnects by itself forever, and the scripts are loaded again on every (re)connect,
-// so limiting resumes alone. The link's drops and returns are logged once per transition.
+// ioredis reconnects by itself forever; the scripts are ioredis commands (defineCommand), which
+// run with EVALSHA and fall back to EVAL on NOSCRIPT (a restarted or flushed Redis), so limiting
+// resumes alone. The link's drops and returns are logged once per transition.
 
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -12,7 +13,13 @@ import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
-import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
+import { CONSUME_SCRIPT, PEEK_SCRIPT } from './scripts.js';
+
+/** The scripts as ioredis commands: `thvConsume(numKeys, ...keysAndArgs)`. */
+type ScriptedRedis = Redis & {
+  thvConsume(numKeys: number, ...args: string[]): Promise<unknown[]>;
+  thvPeek(numKeys: number, ...args: string[]): Promise<unknown[]>;
+};
 
 export interface RedisStoreOptions {
   /**
@@ -48,13 +55,7 @@ interface CheckPlan {
   readonly consume: string[];
   readonly withState: string[];
   readonly onReply: (reply: unknown) => Decision;
-  readonly onError: (err: unknown) => Promise<Decision>;
   readonly onReplyWithState: (reply: unknown) => Decision;
-  readonly onErrorWithState: (err: unknown) => Promise<Decision>;
-}
-
-function isNoScript(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOSCRIPT');
 }
 
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -65,7 +66,7 @@ export class RedisStore implements TokenBucketStore {
   readonly kind = 'redis' as const;
   /** "host:port" — the only way messages name the server (never the password). */
   readonly address: string;
-  readonly #client: Redis;
+  readonly #client: ScriptedRedis;
   readonly #logger: Logger;
   /** Per bucket list; the middleware passes the same frozen arrays every time. */
   readonly #plans = new WeakMap<readonly BucketRef[], CheckPlan>();
@@ -102,7 +103,9 @@ export class RedisStore implements TokenBucketStore {
       // refused connection none comes, and the default 2 s would delay the exit 3 of SPEC §1.
       disconnectTimeout: 100,
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), MAX_BACKOFF_MS),
-    });
+    }) as ScriptedRedis;
+    this.#client.defineCommand('thvConsume', { lua: CONSUME_SCRIPT.lua });
+    this.#client.defineCommand('thvPeek', { lua: PEEK_SCRIPT.lua });
     this.#client.on('error', (err: Error) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());
     this.#client.on('ready', () => this.#onReady());
@@ -129,10 +132,6 @@ export class RedisStore implements TokenBucketStore {
       this.#lost = false;
       this.#logger.info({ redis: this.address }, `reconnected to Redis at ${this.address}; rate limiting resumed`);
     }
-    // Loaded on every (re)connect: a restarted Redis has an empty script cache.
-    for (const s of [CONSUME_SCRIPT, PEEK_SCRIPT]) {
-      this.#client.script('LOAD', s.lua).catch(() => undefined);
-    }
   }
 
   /**
@@ -144,35 +143,24 @@ export class RedisStore implements TokenBucketStore {
     if (!plan) {
       const consume = scriptArgs(buckets);
       const withState = [...consume, '1'];
-      const n = buckets.length;
-      const allowedOrDecision = (reply: unknown): Decision => ((reply as unknown[])[0] === 0 ? ALLOWED : decision(buckets, reply as unknown[], false));
-      const withStates = (reply: unknown): Decision => decision(buckets, reply as unknown[], true);
       plan = {
         consume,
         withState,
-        onReply: allowedOrDecision,
-        onError: (err: unknown) => this.#fallback(err, CONSUME_SCRIPT, n, consume).then(allowedOrDecision),
-        onReplyWithState: withStates,
-        onErrorWithState: (err: unknown) => this.#fallback(err, CONSUME_SCRIPT, n, withState).then(withStates),
+        onReply: (reply: unknown): Decision => ((reply as unknown[])[0] === 0 ? ALLOWED : decision(buckets, reply as unknown[], false)),
+        onReplyWithState: (reply: unknown): Decision => decision(buckets, reply as unknown[], true),
       };
       this.#plans.set(buckets, plan);
     }
     return plan;
   }
 
-  /** NOSCRIPT (SCRIPT FLUSH, failover): EVAL runs the script and loads it again. */
-  #fallback(err: unknown, script: LuaScript, numKeys: number, args: string[]): Promise<unknown[]> {
-    if (!isNoScript(err)) return Promise.reject(err);
-    return this.#client.eval(script.lua, numKeys, ...args) as Promise<unknown[]>;
-  }
-
-  // Hot path: one EVALSHA and one .then with prebuilt handlers — no async function around it —
-  // inside the loop-aware bound (which covers a NOSCRIPT fallback too).
+  // Hot path: one EVALSHA (ioredis's script command; EVAL on NOSCRIPT) and one .then with
+  // prebuilt handlers — no async function around it — inside the loop-aware bound.
   consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const plan = this.#planFor(buckets);
     const check = withState
-      ? this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.withState).then(plan.onReplyWithState, plan.onErrorWithState)
-      : this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...plan.consume).then(plan.onReply, plan.onError);
+      ? this.#client.thvConsume(buckets.length, ...plan.withState).then(plan.onReplyWithState)
+      : this.#client.thvConsume(buckets.length, ...plan.consume).then(plan.onReply);
     return withinLoopDeadline(check, this.#boundMs, this.#timedOut);
   }
 
@@ -181,13 +169,7 @@ export class RedisStore implements TokenBucketStore {
   }
 
   async #peek(buckets: readonly BucketRef[]): Promise<Decision> {
-    const args = this.#planFor(buckets);
-    let reply: unknown[];
-    try {
-      reply = (await this.#client.evalsha(PEEK_SCRIPT.sha, buckets.length, ...args.consume)) as unknown[];
-    } catch (err) {
-      reply = await this.#fallback(err, PEEK_SCRIPT, buckets.length, args.consume);
-    }
+    const reply = await this.#client.thvPeek(buckets.length, ...this.#planFor(buckets).consume);
     return decision(buckets, reply, true);
   }
 
@@ -229,7 +211,6 @@ export class RedisStore implements TokenBucketStore {
     }
     // A wrong password or NOAUTH shows here, with Redis's own message.
     await this.#client.ping();
-    await Promise.all([CONSUME_SCRIPT, PEEK_SCRIPT].map((s) => this.#client.script('LOAD', s.lua)));
   }
 
   async healthy(timeoutMs: number): Promise<boolean> {
