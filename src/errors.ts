@@ -18,6 +18,8 @@ export const REJECTIONS = {
   PARSE_ERROR: { status: 400, code: -32700, message: 'Parse error' },
   BATCH_NOT_SUPPORTED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batching is not supported' },
   INVALID_REQUEST: { status: 400, code: -32600, message: 'Invalid Request' },
+  /** No or invalid bearer token (SPEC §9): always with a WWW-Authenticate header. */
+  UNAUTHORIZED: { status: 401, code: -32001, message: 'Unauthorized' },
   RATE_LIMITED: { status: 429, code: -32029, message: 'Rate limit exceeded' },
   /** RATE_LIMITED as ToolHive v0.41+ answers it (`--rate-limit-code 429`); only the JSON-RPC code differs. */
   RATE_LIMITED_HTTP_CODE: { status: 429, code: 429, message: 'Rate limit exceeded' },
@@ -115,7 +117,8 @@ export type ThvErrorCode =
   | 'THV_ERR_REDIS_UNREACHABLE'
   | 'THV_ERR_PORT_IN_USE'
   | 'THV_ERR_LISTEN'
-  | 'THV_ERR_UPSTREAM_START';
+  | 'THV_ERR_UPSTREAM_START'
+  | 'THV_ERR_IDP_UNREACHABLE';
 
 const EXIT_BY_CODE: Record<ThvErrorCode, ExitCode> = {
   THV_ERR_CONFIG: EXIT.CONFIG_INVALID,
@@ -124,6 +127,7 @@ const EXIT_BY_CODE: Record<ThvErrorCode, ExitCode> = {
   THV_ERR_PORT_IN_USE: EXIT.DEPENDENCY_FAILED,
   THV_ERR_LISTEN: EXIT.DEPENDENCY_FAILED,
   THV_ERR_UPSTREAM_START: EXIT.DEPENDENCY_FAILED,
+  THV_ERR_IDP_UNREACHABLE: EXIT.DEPENDENCY_FAILED,
 };
 
 /** A fault the CLI reports as plain sentences on stderr and maps to an exit code. */

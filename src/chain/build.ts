@@ -11,3 +11,11 @@ export type { ChainDeps } from './stage.js';
 export function buildChain(plan: ChainPlan, deps: ChainDeps): Middleware[] {
   return plan.stages.map((s) => s.create(deps));
 }
+
+/**
+ * Let each stage reach its dependencies (the identity provider) before serving; rejects with the
+ * first stage's ThvError (exit 3). The one I/O step of a built chain, kept out of buildChain.
+ */
+export async function startChain(stages: readonly Middleware[]): Promise<void> {
+  for (const stage of stages) await stage.start?.();
+}

@@ -4,6 +4,7 @@
 // line here, with the reason it sits where it does.
 
 import type { StageModule } from './stage.js';
+import { authenticationStage } from '../auth/stage.js';
 import { bodyLimitStage } from '../guard/bodyLimitStage.js';
 import { hostGuardStage } from '../guard/hostGuardStage.js';
 import { parserStage } from '../mcp/parserStage.js';
@@ -17,6 +18,9 @@ export const STAGE_ORDER: readonly StageModule[] = [
   // Before parsing: DNS-rebinding protection needs only headers, and behind a proxy the upstream
   // sees our Host, so it cannot protect itself. Only on loopback listeners.
   hostGuardStage,
+  // Identity before everything that reads it (per-user buckets, webhooks' principal); after the
+  // guards, so a DNS-rebinding page or an oversized message costs no token verification.
+  authenticationStage,
   // Every decision after this reads the parsed message; nothing re-parses the body.
   parserStage,
   // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.

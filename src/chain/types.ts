@@ -6,6 +6,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Rejection } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
+import type { Principal } from '../auth/principal.js';
+
+export type { Principal } from '../auth/principal.js';
 
 /** What a stage reports about one request when tracing is on (dry-run). */
 export interface StageReport {
@@ -44,6 +47,11 @@ export interface RequestContext {
   /** Set by mcp-parser: the parsed JSON-RPC message (null for GET/DELETE, non-JSON-RPC bodies). */
   mcp: McpMessage | null;
   /**
+   * Set by authentication: who sent the request (the verified token's sub and claims). Absent or
+   * null when the config has no oidc_config; with one, every request past that stage has it.
+   */
+  principal?: Principal | null;
+  /**
    * Set by a stage only when `trace` is non-null: what it saw and decided. Kept null on the
    * hot path so nothing is formatted that nobody reads.
    */
@@ -73,6 +81,17 @@ export interface CloseWatcher {
 
 export type StageResult = void | Rejection;
 
+/**
+ * A path a stage answers itself, before the chain and without a token, like /health: the
+ * authentication stage's RFC 9728 metadata. Only the `guardsProbes` stages run before it.
+ */
+export interface StageEndpoint {
+  /** Exact path; the query is ignored. */
+  readonly path: string;
+  /** Writes the whole response. Only GET, HEAD and OPTIONS requests reach it. */
+  answer(ctx: RequestContext, res: ServerResponse): void;
+}
+
 export interface Middleware {
   /** Stable name, used in logs, `validate` and dry-run (`rate-limit`, `webhook policy`). */
   readonly name: string;
@@ -82,6 +101,13 @@ export interface Middleware {
    */
   readonly guardsProbes?: boolean;
   handle(ctx: RequestContext): StageResult | Promise<StageResult>;
+  /** Paths this stage serves itself (see StageEndpoint). */
+  readonly endpoints?: readonly StageEndpoint[];
+  /**
+   * Reach what the stage depends on before the proxy serves (the identity provider's keys), as
+   * the Redis ping does. Rejects with a ThvError of a dependency code (exit 3).
+   */
+  start?(): Promise<void>;
   /** Release what the stage holds (connections, timers). */
   close?(): Promise<void>;
 }

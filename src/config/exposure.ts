@@ -9,8 +9,8 @@ import type { ProxyConfig } from './types.js';
 /** The warning for the listen address of `config`, or null on a loopback address. */
 export function exposureWarning(config: ProxyConfig): string | null {
   if (isLoopback(config.host)) return null;
-  // thv-proxy has no authentication of its own yet (oidc_config is refused as unenforced), so
-  // every listener outside loopback is an open one.
+  // With oidc_config every request needs a valid token: the listener is not open.
+  if (config.oidc) return null;
   const where = isWildcard(config.host) ? `every interface (${config.host})` : `${config.host}, not a loopback address,`;
   const port = config.port === 0 ? 'its port' : `port ${config.port}`;
   return `listening on ${where} without authentication: anyone who can reach ${port} can call every tool of "${config.name}"`;

@@ -133,5 +133,7 @@ export function normalise({ file: f, source, overrides, env, secrets }: Normalis
     store,
     redis: rl !== null && store === 'redis' ? redis(f, env) : null,
     webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets[i] ?? null)),
+    // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.
+    oidc: f.oidc_config ? { document: f.oidc_config as Record<string, unknown>, envClientSecret: env.THV_OIDC_CLIENT_SECRET } : null,
   };
 }

@@ -14,7 +14,7 @@ export interface RuleContext {
   readonly store: StoreKind;
 }
 
-export const PER_USER_MESSAGE = 'per-user rate limits need an identity source, which thv-proxy does not have yet';
+export const PER_USER_MESSAGE = 'per-user rate limits need authentication: set oidc_config (the user is the token\'s sub claim)';
 
 const KEY_UNSAFE = /[\s{}]/;
 
@@ -72,14 +72,15 @@ function checkBucket(bucket: unknown, path: string, out: Findings): void {
   if (isObject(bucket)) checkDuration(bucket.refillPeriod, `${path}/refillPeriod`, out);
 }
 
-function checkRateLimit(rl: Record<string, unknown>, out: Findings): void {
+/** `perUser` keys on the token's `sub` (SPEC §4): only a config with oidc_config has one. */
+function checkRateLimit(rl: Record<string, unknown>, authenticated: boolean, out: Findings): void {
   const tools = Array.isArray(rl.tools) ? rl.tools : [];
   if (rl.shared === undefined && rl.perUser === undefined && tools.length === 0) {
     out.error('/rate_limit_config', 'needs at least one of shared, perUser or a non-empty tools list');
   }
   checkBucket(rl.shared, '/rate_limit_config/shared', out);
   if (rl.perUser !== undefined) {
-    out.error('/rate_limit_config/perUser', PER_USER_MESSAGE);
+    if (!authenticated) out.error('/rate_limit_config/perUser', PER_USER_MESSAGE);
     checkBucket(rl.perUser, '/rate_limit_config/perUser', out);
   }
 
@@ -97,7 +98,7 @@ function checkRateLimit(rl: Record<string, unknown>, out: Findings): void {
     }
     checkBucket(tool.shared, `${path}/shared`, out);
     if (tool.perUser !== undefined) {
-      out.error(`${path}/perUser`, PER_USER_MESSAGE);
+      if (!authenticated) out.error(`${path}/perUser`, PER_USER_MESSAGE);
       checkBucket(tool.perUser, `${path}/perUser`, out);
     }
   });
@@ -124,7 +125,8 @@ export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void 
   checkKeySafe(doc, 'name', out);
   checkKeySafe(doc, 'rate_limit_namespace', out);
   checkTransport(doc, out);
-  if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, out);
+  // null, like Go's nil pointer, is no authentication.
+  if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, isObject(doc.oidc_config), out);
   checkRedis(doc, ctx, out);
   if (Array.isArray(doc.validating_webhooks)) checkWebhooks(doc.validating_webhooks, out);
 }

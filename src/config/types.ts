@@ -48,6 +48,27 @@ export interface WebhookFile {
   hmac_secret_ref?: string;
 }
 
+/**
+ * ToolHive's token-validator config (SPEC §9). Keys are matched case-insensitively, as Go's
+ * encoding/json does (`Issuer`, `JWKSURL` and `CACertPath` from a Go export work too); the
+ * names here are the API's. Compiled by src/auth/stage.ts.
+ */
+export interface OidcConfigFile {
+  issuer?: string;
+  audience?: string;
+  jwksurl?: string;
+  clientID?: string;
+  /** Or env THV_OIDC_CLIENT_SECRET; never logged. */
+  clientSecret?: string;
+  introspectionURL?: string;
+  cacertPath?: string;
+  authTokenFile?: string;
+  allowPrivateIP?: boolean;
+  insecureAllowHTTP?: boolean;
+  resourceURL?: string;
+  scopes?: string[];
+}
+
 /** An entry of ToolHive's `middleware_configs` (judged by middlewareConfigs.ts, not run). */
 export interface MiddlewareConfigFile {
   type: string;
@@ -81,10 +102,18 @@ export interface RunConfigFile {
   /** Accepted: the parser is always strict. */
   strict_protocol_validation?: boolean;
   middleware_configs?: MiddlewareConfigFile[];
+  oidc_config?: OidcConfigFile | null;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Normalised config
+
+/** oidc_config as the loader passes it to its stage: the object as written, and the env secret. */
+export interface OidcSource {
+  readonly document: Readonly<Record<string, unknown>>;
+  /** THV_OIDC_CLIENT_SECRET, used when the config has no clientSecret. */
+  readonly envClientSecret: string | undefined;
+}
 
 export interface Bucket {
   readonly maxTokens: number;
@@ -165,6 +194,11 @@ export interface ProxyConfig {
   /** null unless rate limiting uses Redis. */
   readonly redis: RedisConfig | null;
   readonly webhooks: readonly WebhookConfig[];
+  /**
+   * oidc_config as written (any key case) with THV_OIDC_CLIENT_SECRET, compiled by the
+   * authentication stage (src/auth/stage.ts); absent or null: no authentication.
+   */
+  readonly oidc?: OidcSource | null;
 }
 
 /** A problem found while loading: JSON pointer of the field (or "" for the whole file) + message. */

@@ -23,7 +23,6 @@ export interface UnenforcedField {
 const hasEntries = (v: unknown): boolean => isObject(v) && Object.keys(v).length > 0;
 
 export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
-  { field: 'oidc_config', does: 'authenticates every request (OIDC token validation)' },
   { field: 'authz_config', does: 'authorizes every request with Cedar policies' },
   { field: 'authz_config_path', does: 'authorizes every request with the Cedar policies of this file' },
   { field: 'audit_config', does: 'writes an audit event for every request' },

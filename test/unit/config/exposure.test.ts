@@ -1,5 +1,5 @@
-// A listener outside loopback has nothing in front of the tools (thv-proxy has no authentication
-// yet): the loader says so, so `validate` prints it and `run` logs it at startup.
+// A listener outside loopback without oidc_config has nothing in front of the tools: the loader
+// says so, so `validate` prints it and `run` logs it at startup.
 import t from 'tap';
 import { baseConfig, load, problems } from './helpers.js';
 
@@ -35,4 +35,13 @@ t.test('loopback listeners are not warned about', async (t) => {
 
 t.test('every spelling of a loopback address counts as loopback (no warning)', async (t) => {
   for (const host of ['LOCALHOST', 'localhost.', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) t.strictSame(warnings(host), [], host);
+});
+
+t.test('§9 with oidc_config every request needs a token: no warning', async (t) => {
+  const doc = baseConfig();
+  doc.host = '0.0.0.0';
+  doc.oidc_config = { issuer: 'https://idp.example.com', audience: 'https://mcp.example.com/mcp' };
+  const r = load(doc);
+  t.equal(r.ok, true, problems(r).join('\n'));
+  t.strictSame(r.warnings, []);
 });

@@ -36,14 +36,26 @@ const cases: Case[] = [
     expect: ['/rate_limit_config/shared/refillPeriod: time: unknown unit "d" in duration "1d" (units: ns, us, µs, ms, s, m, h); expected a Go duration such as "1m0s", "30s" or "500ms"'],
   },
   {
-    name: 'perUser at server level',
+    name: 'perUser at server level without oidc_config',
     mutate: (c) => (c.rate_limit_config.perUser = { maxTokens: 5, refillPeriod: '1m' }),
-    expect: ['/rate_limit_config/perUser: per-user rate limits need an identity source, which thv-proxy does not have yet'],
+    expect: ["/rate_limit_config/perUser: per-user rate limits need authentication: set oidc_config (the user is the token's sub claim)"],
   },
   {
-    name: 'perUser on a tool',
-    mutate: (c) => (c.rate_limit_config.tools[0].perUser = { maxTokens: 5, refillPeriod: '1m' }),
-    expect: ['/rate_limit_config/tools/0/perUser: per-user rate limits need an identity source, which thv-proxy does not have yet'],
+    name: 'perUser on a tool without oidc_config (null is none, as Go reads it)',
+    mutate: (c) => {
+      c.rate_limit_config.tools[0].perUser = { maxTokens: 5, refillPeriod: '1m' };
+      c.oidc_config = null;
+    },
+    expect: ["/rate_limit_config/tools/0/perUser: per-user rate limits need authentication: set oidc_config (the user is the token's sub claim)"],
+  },
+  {
+    name: 'perUser on the server and a tool with oidc_config (§4, §9)',
+    mutate: (c) => {
+      c.rate_limit_config.perUser = { maxTokens: 5, refillPeriod: '1m' };
+      c.rate_limit_config.tools[0].perUser = { maxTokens: 2, refillPeriod: '1m' };
+      c.oidc_config = { issuer: 'https://idp.example.com', audience: 'mcp' };
+    },
+    expect: [],
   },
   {
     name: 'rate limiting without a Redis address',

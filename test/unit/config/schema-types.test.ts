@@ -7,6 +7,7 @@ import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
 import type {
   BucketFile,
   MiddlewareConfigFile,
+  OidcConfigFile,
   RateLimitConfigFile,
   RunConfigFile,
   SessionRedisFile,
@@ -23,8 +24,13 @@ const runConfig = {
   env_vars: 'optional', proxy_mode: 'optional', trust_proxy_headers: 'optional', allowed_origins: 'optional',
   allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
   validating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
-  middleware_configs: 'optional', $schema: 'optional',
+  middleware_configs: 'optional', $schema: 'optional', oidc_config: 'optional',
 } as const satisfies Presence<RunConfigFile>;
+const oidc = {
+  issuer: 'optional', audience: 'optional', jwksurl: 'optional', clientID: 'optional', clientSecret: 'optional',
+  introspectionURL: 'optional', cacertPath: 'optional', authTokenFile: 'optional', allowPrivateIP: 'optional',
+  insecureAllowHTTP: 'optional', resourceURL: 'optional', scopes: 'optional',
+} as const satisfies Presence<OidcConfigFile>;
 const middlewareConfig = { type: 'required', parameters: 'optional' } as const satisfies Presence<MiddlewareConfigFile>;
 const bucket = { maxTokens: 'required', refillPeriod: 'required' } as const satisfies Presence<BucketFile>;
 const toolLimit = { name: 'required', shared: 'optional', perUser: 'optional' } as const satisfies Presence<ToolLimitFile>;
@@ -82,6 +88,7 @@ t.test('§2 every object of the schema has exactly the fields of its TypeScript 
     ['WebhookFile', at('validating_webhooks', '[]'), webhook],
     ['WebhookTlsFile', at('validating_webhooks', '[]', 'tls_config'), webhookTls],
     ['MiddlewareConfigFile', at('middleware_configs', '[]'), middlewareConfig],
+    ['OidcConfigFile', at('oidc_config'), oidc],
   ];
   for (const [name, node, keys] of table) {
     const want = { ...keys } as Record<string, string>;

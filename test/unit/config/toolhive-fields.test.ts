@@ -36,7 +36,6 @@ const unenforced = new Set(UNENFORCED_FIELDS.map((f) => f.field));
 
 /** A value that makes ToolHive act on each field. */
 const SAMPLE: Record<string, unknown> = {
-  oidc_config: { issuer: 'https://idp.example', audience: 'mcp' },
   authz_config: { version: '1.0', type: 'cedarv1', cedar: { policies: ['permit(principal, action, resource);'], entities_json: '[]' } },
   authz_config_path: '/etc/thv/authz.json',
   audit_config: { component: 'search' },
@@ -90,15 +89,15 @@ t.test('§2 an unenforced field is an error naming it', async (t) => {
 
 t.test('§2 --allow-unenforced turns the named fields (only) into warnings', async (t) => {
   const doc = baseConfig();
-  doc.oidc_config = SAMPLE.oidc_config;
+  doc.token_exchange_config = SAMPLE.token_exchange_config;
   doc.tools_filter = SAMPLE.tools_filter;
-  const one = load(doc, { allowUnenforced: ['oidc_config'] });
+  const one = load(doc, { allowUnenforced: ['token_exchange_config'] });
   t.strictSame(problems(one), ['/tools_filter: not enforced by thv-proxy: a ToolHive replica hides, and refuses calls to, every tool not listed; remove the field, or pass --allow-unenforced tools_filter to run without it']);
-  const both = load(doc, { allowUnenforced: ['oidc_config', 'tools_filter'] });
+  const both = load(doc, { allowUnenforced: ['token_exchange_config', 'tools_filter'] });
   t.equal(both.ok, true);
   t.match(both.warnings, [
-    'oidc_config is not enforced (--allow-unenforced): a ToolHive replica authenticates every request (OIDC token validation), this one does not',
     'tools_filter is not enforced (--allow-unenforced): a ToolHive replica hides, and refuses calls to, every tool not listed, this one does not',
+    "token_exchange_config is not enforced (--allow-unenforced): a ToolHive replica exchanges the client's token for an upstream token (RFC 8693), this one does not",
   ]);
 });
 
@@ -182,16 +181,27 @@ t.test('§2 middleware_configs as ToolHive\'s operator writes it loads: every en
 t.test('§2 a middleware_configs entry built from an unenforced field is an error, allowed by that field or by middleware_configs', async (t) => {
   const chain = operatorChain();
   chain.splice(6, 0, { type: 'authorization', parameters: { config_data: {} } });
-  chain[1] = { type: 'auth', parameters: { oidc_config: { issuer: 'https://idp.example' } } };
+  chain[1] = { type: 'tokenexchange', parameters: { token_url: 'https://sts.example/token' } };
   const lines = problems(load(withChain(chain)));
   t.strictSame(lines, [
-    '/middleware_configs/1/type: ToolHive middleware "auth" (from oidc_config) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced oidc_config',
+    '/middleware_configs/1/type: ToolHive middleware "tokenexchange" (from token_exchange_config) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced token_exchange_config',
     '/middleware_configs/6/type: ToolHive middleware "authorization" (from authz_config/authz_config_path) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced authz_config',
   ]);
-  t.equal(problems(load(withChain(chain), { allowUnenforced: ['oidc_config', 'authz_config_path'] })).length, 0, 'allowed by their fields');
+  t.equal(problems(load(withChain(chain), { allowUnenforced: ['token_exchange_config', 'authz_config_path'] })).length, 0, 'allowed by their fields');
   const all = load(withChain(chain), { allowUnenforced: ['middleware_configs'] });
   t.equal(all.ok, true);
-  t.match(all.warnings, [/^middleware_configs\/1: ToolHive middleware "auth" \(from oidc_config\) would run in a ToolHive replica, and thv-proxy does not enforce it \(--allow-unenforced\)$/, /^middleware_configs\/6: /]);
+  t.match(all.warnings, [/^middleware_configs\/1: ToolHive middleware "tokenexchange" \(from token_exchange_config\) would run in a ToolHive replica, and thv-proxy does not enforce it \(--allow-unenforced\)$/, /^middleware_configs\/6: /]);
+});
+
+t.test('§2 §9 an "auth" entry with oidc_config parameters is mirrored by the top-level oidc_config thv-proxy enforces', async (t) => {
+  const oidc = { issuer: 'https://idp.example', audience: 'mcp' };
+  const chain = operatorChain();
+  chain[1] = { type: 'auth', parameters: { oidc_config: oidc } };
+  const r = load({ ...withChain(chain), oidc_config: oidc });
+  t.equal(r.ok, true, problems(r).join('\n'));
+  t.strictSame(problems(load(withChain(chain))), [
+    '/middleware_configs/1/type: ToolHive middleware "auth" would run in a ToolHive replica, but thv-proxy builds it from oidc_config only, which is not set; remove the entry, or pass --allow-unenforced middleware_configs',
+  ]);
 });
 
 t.test('§2 a middleware_configs entry of an unknown type, or without its field, is an error', async (t) => {
@@ -209,7 +219,7 @@ t.test('§2 a middleware_configs entry of an unknown type, or without its field,
 
 t.test('§2 --allow-unenforced names: comma lists; a name that is no RunConfig field is refused', async (t) => {
   t.strictSame(parseAllowUnenforced('oidc_config, tools_filter,'), ['oidc_config', 'tools_filter']);
-  t.throws(() => parseAllowUnenforced('oidc'), /not a RunConfig field: oidc \(fields thv-proxy does not enforce: oidc_config, .*middleware_configs\)/);
+  t.throws(() => parseAllowUnenforced('oidc'), /not a RunConfig field: oidc \(fields thv-proxy does not enforce: .*token_exchange_config, .*middleware_configs\)/);
   t.throws(() => parseAllowUnenforced(' , '), /expected one or more RunConfig field names/);
   t.throws(() => parseAllowUnenforced('$schema'), /not a RunConfig field/);
   const r = load(baseConfig(), { allowUnenforced: ['rate_limit_config', 'image'] });
