@@ -26,6 +26,21 @@ export const REJECTIONS = {
   /** `--rate-limit-failure-mode closed` while the store cannot answer (SPEC §4). */
   RATE_LIMIT_UNAVAILABLE: { status: 503, code: -32603, message: 'Rate limiter unavailable' },
   WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by policy' },
+  // Mutating webhooks (SPEC §11): ToolHive's statuses and messages (pkg/webhook/mutating), so a
+  // client sees the same answer from either proxy. Every 500 but the denials follows failure_policy.
+  MUTATING_WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by webhook policy' },
+  MUTATING_WEBHOOK_UNPROCESSABLE: { status: 422, code: 403, message: 'Request denied by webhook policy' },
+  MUTATING_WEBHOOK_FAILED: { status: 500, code: -32603, message: 'Webhook error' },
+  MUTATING_WEBHOOK_PATCH_TYPE: { status: 500, code: -32603, message: 'Unsupported patch type from webhook' },
+  MUTATING_WEBHOOK_PATCH_MALFORMED: { status: 500, code: -32603, message: 'Malformed patch from webhook' },
+  MUTATING_WEBHOOK_PATCH_INVALID: { status: 500, code: -32603, message: 'Invalid patch from webhook' },
+  MUTATING_WEBHOOK_PATCH_SCOPE: { status: 500, code: -32603, message: 'Patch must be scoped to mcp_request' },
+  /** thv-proxy only: the request was judged and charged as this jsonrpc/id/method. */
+  MUTATING_WEBHOOK_PATCH_PROTECTED: { status: 500, code: -32603, message: 'Patch must not change jsonrpc, id or method' },
+  MUTATING_WEBHOOK_PATCH_FAILED: { status: 500, code: -32603, message: 'Failed to apply patch from webhook' },
+  MUTATING_WEBHOOK_PATCH_INTERNAL: { status: 500, code: -32603, message: 'Internal error applying patch' },
+  MUTATING_WEBHOOK_INVALID_RESULT: { status: 500, code: -32603, message: 'Webhook produced an invalid MCP request' },
+  MUTATING_WEBHOOK_RESULT_TOO_LARGE: { status: 500, code: -32603, message: 'Patched request exceeds maximum size' },
   UPSTREAM_UNREACHABLE: { status: 502, code: -32603, message: 'Upstream MCP server unreachable' },
   UPSTREAM_TIMEOUT: { status: 504, code: -32603, message: 'Upstream MCP server did not answer in time' },
   NOT_FOUND: { status: 404, code: -32600, message: 'Not found' },

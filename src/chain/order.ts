@@ -9,6 +9,7 @@ import { bodyLimitStage } from '../guard/bodyLimitStage.js';
 import { hostGuardStage } from '../guard/hostGuardStage.js';
 import { parserStage } from '../mcp/parserStage.js';
 import { rateLimitStage } from '../ratelimit/stage.js';
+import { mutatingWebhookStage } from '../webhook/mutatingStage.js';
 import { webhookStage } from '../webhook/stage.js';
 
 export const STAGE_ORDER: readonly StageModule[] = [
@@ -25,6 +26,9 @@ export const STAGE_ORDER: readonly StageModule[] = [
   parserStage,
   // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.
   rateLimitStage,
+  // Before validation (and authorization): policy must judge the request that is forwarded, so
+  // the rewriting comes first; after the rate limit, which already charged it by its method.
+  mutatingWebhookStage,
   // Last: policy sees only requests that will otherwise be forwarded; config order, first deny wins.
   webhookStage,
 ];

@@ -26,6 +26,15 @@ export interface StageNote {
   facts?: Record<string, unknown>;
 }
 
+/** One operation a mutating webhook applied (SPEC §11): where, never the value (it may be a secret). */
+export interface AppliedPatchOp {
+  readonly webhook: string;
+  readonly op: string;
+  readonly path: string;
+  /** move and copy only. */
+  readonly from?: string;
+}
+
 /**
  * Per-request state. Fields are written by exactly one stage (noted on each) and read by later
  * ones. Created once per request by the server (or by dry-run), never copied.
@@ -42,10 +51,19 @@ export interface RequestContext {
   readonly req: IncomingMessage | null;
   /** The live response; null in dry-run. */
   readonly res: ServerResponse | null;
-  /** Set by body-limit: the exact bytes received (null when the request has no body). */
+  /**
+   * Set by body-limit: the exact bytes received (null when the request has no body); replaced by
+   * a mutating webhook's patched request, the bytes every later stage and the upstream see.
+   */
   body: Buffer | null;
   /** Set by mcp-parser: the parsed JSON-RPC message (null for GET/DELETE, non-JSON-RPC bodies). */
   mcp: McpMessage | null;
+  /**
+   * Appended by mutating webhooks that changed the request (they also replace `body` and `mcp`
+   * with the patched request): the operations applied, in order, for the request log. Absent
+   * (undefined) while nothing patched the request.
+   */
+  patches?: AppliedPatchOp[] | undefined;
   /**
    * Set by authentication: who sent the request (the verified token's sub and claims). Absent or
    * null when the config has no oidc_config; with one, every request past that stage has it.

@@ -19,6 +19,7 @@ import type {
   WebhookFile,
 } from './types.js';
 import { webhookTimeoutMs } from './webhookRules.js';
+import type { WebhookSecrets } from './webhookFiles.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -46,8 +47,8 @@ export interface NormaliseInput {
   readonly source: string;
   readonly overrides: LoadOverrides;
   readonly env: NodeJS.ProcessEnv;
-  /** HMAC secret per webhook index, from webhookFiles.ts. */
-  readonly secrets: readonly (Buffer | null)[];
+  /** HMAC secret per webhook list and index, from webhookFiles.ts. */
+  readonly secrets: WebhookSecrets;
 }
 
 function bucket(b: BucketFile | undefined): Bucket | null {
@@ -132,7 +133,8 @@ export function normalise({ file: f, source, overrides, env, secrets }: Normalis
     rateLimit: rl,
     store,
     redis: rl !== null && store === 'redis' ? redis(f, env) : null,
-    webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets[i] ?? null)),
+    webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets.validating_webhooks[i] ?? null)),
+    mutatingWebhooks: (f.mutating_webhooks ?? []).map((w, i) => webhook(w, secrets.mutating_webhooks[i] ?? null)),
     // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.
     oidc: f.oidc_config ? { document: f.oidc_config as Record<string, unknown>, envClientSecret: env.THV_OIDC_CLIENT_SECRET } : null,
   };

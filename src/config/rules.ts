@@ -7,7 +7,7 @@ import { parseHostPort } from './address.js';
 import { DurationError, parseDuration } from './duration.js';
 import { Findings, isObject } from './findings.js';
 import type { StoreKind } from './types.js';
-import { checkWebhooks } from './webhookRules.js';
+import { checkWebhooks, WEBHOOK_LISTS } from './webhookRules.js';
 
 export interface RuleContext {
   /** `--store`: with "memory" rate limiting needs no Redis. */
@@ -128,5 +128,8 @@ export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void 
   // null, like Go's nil pointer, is no authentication.
   if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, isObject(doc.oidc_config), out);
   checkRedis(doc, ctx, out);
-  if (Array.isArray(doc.validating_webhooks)) checkWebhooks(doc.validating_webhooks, out);
+  for (const field of WEBHOOK_LISTS) {
+    const list = doc[field];
+    if (Array.isArray(list)) checkWebhooks(list, out, field);
+  }
 }

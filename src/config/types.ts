@@ -97,6 +97,8 @@ export interface RunConfigFile {
   rate_limit_config?: RateLimitConfigFile;
   scaling_config?: { session_redis?: SessionRedisFile };
   validating_webhooks?: WebhookFile[];
+  /** Same entries as validating_webhooks; called before them (SPEC §11). */
+  mutating_webhooks?: WebhookFile[];
   /** thv-proxy extension: request body limit in bytes (default 8 MiB). */
   max_body_bytes?: number;
   /** Accepted: the parser is always strict. */
@@ -193,7 +195,10 @@ export interface ProxyConfig {
   readonly store: StoreKind;
   /** null unless rate limiting uses Redis. */
   readonly redis: RedisConfig | null;
+  /** validating_webhooks, in config order. */
   readonly webhooks: readonly WebhookConfig[];
+  /** mutating_webhooks, in config order (SPEC §11). */
+  readonly mutatingWebhooks: readonly WebhookConfig[];
   /**
    * oidc_config as written (any key case) with THV_OIDC_CLIENT_SECRET, compiled by the
    * authentication stage (src/auth/stage.ts); absent or null: no authentication.

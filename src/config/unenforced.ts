@@ -27,7 +27,6 @@ export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
   { field: 'authz_config_path', does: 'authorizes every request with the Cedar policies of this file' },
   { field: 'audit_config', does: 'writes an audit event for every request' },
   { field: 'audit_config_path', does: 'writes an audit event for every request (configured in this file)' },
-  { field: 'mutating_webhooks', does: 'sends every request to these mutating webhooks, which may deny or rewrite it' },
   { field: 'tools_filter', does: 'hides, and refuses calls to, every tool not listed' },
   { field: 'tools_override', does: 'renames tools and rewrites their descriptions' },
   { field: 'token_exchange_config', does: "exchanges the client's token for an upstream token (RFC 8693)" },

@@ -5,7 +5,10 @@
 
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { Findings, fileErrorCause as cause, isObject } from './findings.js';
-import { parseSecretRef } from './webhookRules.js';
+import { parseSecretRef, WEBHOOK_LISTS, type WebhookList } from './webhookRules.js';
+
+/** The HMAC secret of each webhook (null when unsigned or unresolvable), per list, by index. */
+export type WebhookSecrets = Readonly<Record<WebhookList, readonly (Buffer | null)[]>>;
 
 function readSecret(ref: string, env: NodeJS.ProcessEnv, name: string, path: string, out: Findings): Buffer | null {
   const parsed = parseSecretRef(ref);
@@ -56,12 +59,18 @@ function checkTlsFiles(tls: unknown, name: string, path: string, out: Findings):
   }
 }
 
-/** The HMAC secret of each webhook (null when unsigned or unresolvable), by index. */
-export function resolveWebhookFiles(doc: unknown, env: NodeJS.ProcessEnv, out: Findings): (Buffer | null)[] {
-  if (!isObject(doc) || !Array.isArray(doc.validating_webhooks)) return [];
-  return doc.validating_webhooks.map((w: unknown, i) => {
+/** The secrets of every webhook list (validating_webhooks, mutating_webhooks). */
+export function resolveWebhookFiles(doc: unknown, env: NodeJS.ProcessEnv, out: Findings): WebhookSecrets {
+  const [validating, mutating] = WEBHOOK_LISTS.map((field) => resolveList(doc, field, env, out));
+  return { validating_webhooks: validating!, mutating_webhooks: mutating! };
+}
+
+function resolveList(doc: unknown, field: WebhookList, env: NodeJS.ProcessEnv, out: Findings): (Buffer | null)[] {
+  const list = isObject(doc) ? doc[field] : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.map((w: unknown, i) => {
     if (!isObject(w)) return null;
-    const path = `/validating_webhooks/${i}`;
+    const path = `/${field}/${i}`;
     const name = JSON.stringify(typeof w.name === 'string' ? w.name : `#${i}`);
     checkTlsFiles(w.tls_config, name, `${path}/tls_config`, out);
     const ref = w.hmac_secret_ref;

@@ -1,4 +1,5 @@
-// Semantic rules for validating_webhooks (SPEC §2, §5): unique names, https, timeout range,
+// Semantic rules for validating_webhooks and mutating_webhooks (SPEC §2, §5, §11: the same
+// entries for both): unique names within each list, https, timeout range,
 // client certificate and key together, the shape of hmac_secret_ref. Reading the secret and the
 // TLS files is a separate step (webhookFiles.ts): these rules touch no disk.
 
@@ -70,11 +71,16 @@ function checkTls(tls: unknown, name: string, path: string, out: Findings): bool
   return insecure;
 }
 
-export function checkWebhooks(webhooks: readonly unknown[], out: Findings): void {
+/** The RunConfig fields that hold webhook lists; each entry has the same shape and rules. */
+export const WEBHOOK_LISTS = ['validating_webhooks', 'mutating_webhooks'] as const;
+export type WebhookList = (typeof WEBHOOK_LISTS)[number];
+
+/** The rules for one list (`field`: where it is, for the pointers). */
+export function checkWebhooks(webhooks: readonly unknown[], out: Findings, field: WebhookList = 'validating_webhooks'): void {
   const seen = new Set<string>();
   webhooks.forEach((w, i) => {
     if (!isObject(w)) return;
-    const path = `/validating_webhooks/${i}`;
+    const path = `/${field}/${i}`;
     const name = JSON.stringify(typeof w.name === 'string' ? w.name : `#${i}`);
     if (typeof w.name === 'string' && w.name !== '') {
       if (seen.has(w.name)) out.error(`${path}/name`, `duplicate webhook name ${name}`);

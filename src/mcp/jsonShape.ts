@@ -44,8 +44,8 @@ interface Scope {
 
 const ARRAY: Scope = { names: null, folded: null, known: null };
 
-/** Index of the quote that ends the string whose opening quote is at `start`. */
-function stringEnd(text: string, start: number): number {
+/** Index of the quote that ends the string whose opening quote is at `start` (valid JSON text). */
+export function stringEnd(text: string, start: number): number {
   let i = text.indexOf('"', start + 1);
   for (;;) {
     let slashes = 0;

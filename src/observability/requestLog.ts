@@ -9,7 +9,7 @@
 
 import type { Logger } from 'pino';
 import { requestLogger } from './logger.js';
-import type { RequestContext } from '../chain/types.js';
+import type { AppliedPatchOp, RequestContext } from '../chain/types.js';
 
 /** Fields of the request log line (docs/operations.md lists them); undefined ones are not written. */
 export class RequestLogFields {
@@ -26,6 +26,8 @@ export class RequestLogFields {
   readonly reason: string | undefined;
   /** The client went away before the response was complete. */
   readonly aborted: true | undefined;
+  /** Operations mutating webhooks applied (webhook, op, path; never values), in order. */
+  readonly patches: readonly AppliedPatchOp[] | undefined;
 
   constructor(ctx: RequestContext) {
     const res = ctx.res!;
@@ -43,6 +45,7 @@ export class RequestLogFields {
     this.rejectedBy = ctx.rejectedBy;
     this.reason = ctx.reason;
     this.aborted = res.writableFinished ? undefined : true;
+    this.patches = ctx.patches;
   }
 }
 

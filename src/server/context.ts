@@ -3,8 +3,9 @@
 // module-level 'close' listener uses, so no closure is allocated per request.
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { CloseWatcher, RequestContext, StageNote, StageReport } from '../chain/types.js';
+import type { AppliedPatchOp, CloseWatcher, RequestContext, StageNote, StageReport } from '../chain/types.js';
 import type { McpMessage } from '../mcp/types.js';
+import type { Principal } from '../auth/principal.js';
 
 /** Where the server keeps a request's context on its response object. */
 export const kContext = Symbol('thv.server.context');
@@ -25,6 +26,10 @@ export class ServerRequestContext implements RequestContext {
   readonly res: ServerResponse;
   body: Buffer | null = null;
   mcp: McpMessage | null = null;
+  /** Initialised so every context has one shape; set by authentication. */
+  principal: Principal | null = null;
+  /** Initialised so every context has the same shape; set only when a webhook patched. */
+  patches: AppliedPatchOp[] | undefined = undefined;
   note: StageNote | null = null;
   readonly trace: StageReport[] | null = null;
   readonly startNs: bigint;

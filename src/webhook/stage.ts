@@ -1,7 +1,7 @@
 // The validating-webhook stage module (src/chain/stage.ts): one stage per configured webhook, in
 // config order; its TLS files are read and parsed here, once (tlsMaterial.ts).
 import type { StageModule } from '../chain/stage.js';
-import { formatDuration } from '../config/duration.js';
+import { webhookSummary } from './call.js';
 import { createWebhookMiddleware } from './middleware.js';
 import { compileWebhookTls } from './tlsMaterial.js';
 
@@ -14,7 +14,7 @@ export const webhookStage: StageModule = {
       return {
         type: 'webhook',
         name: `webhook ${webhook.name}`,
-        summary: `${webhook.url} timeout ${formatDuration(webhook.timeoutMs)} failure_policy ${webhook.failurePolicy}${webhook.hmacSecret ? ' signed' : ''}`,
+        summary: webhookSummary(webhook),
         create: (deps) => createWebhookMiddleware(params, { logger: deps.logger }),
       };
     });

@@ -51,6 +51,7 @@ export async function stdioConfig(opts: StdioProxyOptions = {}): Promise<ProxyCo
     store: 'memory',
     redis: null,
     webhooks: [],
+    mutatingWebhooks: [],
   };
 }
 

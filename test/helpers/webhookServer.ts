@@ -31,7 +31,15 @@ export type Behaviour =
   /** 2 MiB with Content-Length declared. */
   | 'huge-declared'
   /** 200 then 64 KiB chunks until the client goes away (counted in `endlessBytes`). */
-  | 'endless';
+  | 'endless'
+  /** Whatever `respond` returns (mutating webhooks: patches). */
+  | 'custom';
+
+/** A custom answer: status, and the body as exact text (or a value to JSON-encode). */
+export interface CustomAnswer {
+  readonly status: number;
+  readonly body: string | Record<string, unknown>;
+}
 
 export interface ReceivedCall {
   readonly raw: Buffer;
@@ -54,6 +62,8 @@ export interface WebhookServer {
   message: string;
   /** Bytes written by 'endless' responses before the client went away. */
   endlessBytes: number;
+  /** Behaviour 'custom': the answer to one call, from its parsed payload. */
+  respond: (payload: { uid: string; mcp_request: Record<string, any> } & Record<string, any>) => CustomAnswer;
   close(): Promise<void>;
 }
 
@@ -122,6 +132,13 @@ function answer(server: WebhookServer, raw: Buffer, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': HUGE.length });
       res.end(HUGE);
       return;
+    case 'custom': {
+      const answered = server.respond(JSON.parse(raw.toString('utf8')));
+      const text = typeof answered.body === 'string' ? answered.body : JSON.stringify(answered.body);
+      res.writeHead(answered.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     case 'endless': {
       res.writeHead(200, { 'content-type': 'application/json' });
       const chunk = HUGE.subarray(0, 64 * 1024);
@@ -148,6 +165,7 @@ export async function startWebhookServer(opts: WebhookServerOptions = {}): Promi
     behaviour: opts.behaviour ?? 'allow',
     message: opts.message ?? 'tool "rm" is not allowed for this team',
     endlessBytes: 0,
+    respond: ({ uid }) => ({ status: 200, body: { version: 'v0.1.0', uid, allowed: true } }),
     close: async () => {},
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

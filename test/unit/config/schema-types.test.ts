@@ -23,7 +23,7 @@ const runConfig = {
   target_host: 'optional', target_port: 'optional', remote_url: 'optional', command: 'optional', cmd_args: 'optional',
   env_vars: 'optional', proxy_mode: 'optional', trust_proxy_headers: 'optional', allowed_origins: 'optional',
   allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
-  validating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
+  validating_webhooks: 'optional', mutating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
   middleware_configs: 'optional', $schema: 'optional', oidc_config: 'optional',
 } as const satisfies Presence<RunConfigFile>;
 const oidc = {
@@ -87,6 +87,7 @@ t.test('§2 every object of the schema has exactly the fields of its TypeScript 
     ['SessionRedisFile', at('scaling_config', 'session_redis'), sessionRedis],
     ['WebhookFile', at('validating_webhooks', '[]'), webhook],
     ['WebhookTlsFile', at('validating_webhooks', '[]', 'tls_config'), webhookTls],
+    ['WebhookFile (mutating)', at('mutating_webhooks', '[]'), webhook],
     ['MiddlewareConfigFile', at('middleware_configs', '[]'), middlewareConfig],
     ['OidcConfigFile', at('oidc_config'), oidc],
   ];

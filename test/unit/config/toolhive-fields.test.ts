@@ -40,7 +40,6 @@ const SAMPLE: Record<string, unknown> = {
   authz_config_path: '/etc/thv/authz.json',
   audit_config: { component: 'search' },
   audit_config_path: '/etc/thv/audit.json',
-  mutating_webhooks: [{ name: 'm', url: 'https://m.example/mutate', failure_policy: 'fail' }],
   tools_filter: ['search'],
   tools_override: { search: { name: 'find' } },
   token_exchange_config: { token_url: 'https://sts.example/token' },
