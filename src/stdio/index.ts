@@ -55,17 +55,16 @@ class StdioTerminal implements Terminal {
   constructor(upstream: StdioUpstream, opts: StdioTerminalOptions) {
     const logger = opts.logger.child({ server: opts.serverName, component: 'stdio' });
     this.#logger = logger;
-    this.#bridge = new Bridge(logger, opts.maxServerRequestsPerSession);
+    const spec = { command: upstream.command, args: upstream.args, env: childEnvironment(upstream.env), serverName: opts.serverName };
+    this.#supervisor = new Supervisor(spec, logger, {
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
+    });
+    this.#bridge = new Bridge(this.#supervisor, logger, opts.maxServerRequestsPerSession);
     const caps = new SessionCaps(this.#bridge, logger, {
       maxSessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS,
       maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULT_MAX_SESSIONS_PER_CLIENT,
     });
-    const spec = { command: upstream.command, args: upstream.args, env: childEnvironment(upstream.env), serverName: opts.serverName };
-    this.#supervisor = new Supervisor(spec, this.#bridge, logger, {
-      ...(opts.backoff ? { backoff: opts.backoff } : {}),
-      ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
-    });
-    this.#bridge.attach(this.#supervisor);
     const sse: SseSettings = {
       keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
       maxBufferBytes: opts.maxStreamBufferBytes ?? DEFAULT_MAX_STREAM_BUFFER_BYTES,
@@ -83,7 +82,7 @@ class StdioTerminal implements Terminal {
 
   start(): Promise<void> {
     this.#sweeper.start();
-    return this.#supervisor.start();
+    return this.#supervisor.start(this.#bridge);
   }
 
   forward(ctx: RequestContext): void {

@@ -8,11 +8,7 @@
 // undefined for it and the caller refuses it (400 to a client, a dropped line from the child)
 // instead of throwing a RangeError out of the bridge.
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isJsonObject as isObject, type JsonObject } from '../json.js';
 
 /** The progress token a request carries in params._meta, or undefined. */
 export function progressTokenOf(params: JsonObject | undefined): unknown {
@@ -82,6 +78,4 @@ export function asLine(body: Buffer): string {
   return text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, ' ') : text;
 }
 
-export function isJsonObject(v: unknown): v is JsonObject {
-  return isObject(v);
-}
+export { isJsonObject } from '../json.js';

@@ -13,6 +13,18 @@ import { StdioChild, type ChildExit, type ChildSpec } from './childProcess.js';
 
 export type SupervisorState = 'starting' | 'preparing' | 'ready' | 'restarting' | 'stopped';
 
+/** What the bridge needs of the child: the Supervisor, handed to the bridge at construction. */
+export interface ChildLink {
+  /** The current child's lifetime number; traffic belongs to the generation it was sent to. */
+  readonly generation: number;
+  readonly state: SupervisorState;
+  /** Client traffic: held back while a restarted child is being prepared. */
+  send(line: string): void;
+  /** The bridge's own requests (ping, initialize replay): written at once. */
+  sendDirect(line: string): void;
+}
+
+/** What the supervisor tells the bridge; handed over when it starts, so neither builds the other. */
 export interface SupervisorHooks {
   onLine(line: string): void;
   /** Generation `generation` is gone: fail what was sent to it. */
@@ -28,11 +40,18 @@ export interface BackoffPolicy {
   readonly resetAfterMs: number;
 }
 
+/** Until start() hands over the real hooks; no child exists before that, so none is called. */
+const NOT_STARTED: SupervisorHooks = {
+  onLine: () => undefined,
+  onExit: () => undefined,
+  prepare: () => Promise.resolve(),
+};
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 };
 
-export class Supervisor {
+export class Supervisor implements ChildLink {
   readonly #spec: ChildSpec;
-  readonly #hooks: SupervisorHooks;
+  #hooks: SupervisorHooks = NOT_STARTED;
   readonly #logger: Logger;
   readonly #backoff: BackoffPolicy;
   readonly #stopGraceMs: number;
@@ -46,9 +65,8 @@ export class Supervisor {
   #held: string[] = [];
   readonly #onProcessExit = (): void => this.#child?.killNow();
 
-  constructor(spec: ChildSpec, hooks: SupervisorHooks, logger: Logger, opts: { backoff?: BackoffPolicy; stopGraceMs?: number } = {}) {
+  constructor(spec: ChildSpec, logger: Logger, opts: { backoff?: BackoffPolicy; stopGraceMs?: number } = {}) {
     this.#spec = spec;
-    this.#hooks = hooks;
     this.#logger = logger;
     this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.#stopGraceMs = opts.stopGraceMs ?? 5_000;
@@ -67,8 +85,12 @@ export class Supervisor {
     return this.#child?.exited === false ? this.#child.pid : undefined;
   }
 
-  /** First start: resolves when the child is up and prepared; rejects with a ThvError (exit 3). */
-  async start(): Promise<void> {
+  /**
+   * First start, telling `hooks` (the bridge) from now on: resolves when the child is up and
+   * prepared; rejects with a ThvError (exit 3).
+   */
+  async start(hooks: SupervisorHooks): Promise<void> {
+    this.#hooks = hooks;
     let child: StdioChild;
     try {
       child = this.#spawn();

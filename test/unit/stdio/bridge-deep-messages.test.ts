@@ -7,7 +7,7 @@ import t from 'tap';
 import pino from 'pino';
 import { Bridge } from '../../../src/stdio/bridge.js';
 import type { ClientCall, Reply } from '../../../src/stdio/calls.js';
-import type { Supervisor } from '../../../src/stdio/supervisor.js';
+import type { ChildLink } from '../../../src/stdio/supervisor.js';
 import type { Rejection } from '../../../src/errors.js';
 import type { McpMessage } from '../../../src/mcp/types.js';
 
@@ -49,10 +49,9 @@ function setUp() {
       cb();
     },
   });
-  const bridge = new Bridge(pino({ level: 'debug' }, sink));
   const sent: string[] = [];
-  const child = { generation: 0, state: 'ready', send: (l: string) => sent.push(l), sendDirect: (l: string) => sent.push(l) };
-  bridge.attach(child as unknown as Supervisor);
+  const child: ChildLink = { generation: 0, state: 'ready', send: (l: string) => void sent.push(l), sendDirect: (l: string) => void sent.push(l) };
+  const bridge = new Bridge(child, pino({ level: 'debug' }, sink));
   const session = bridge.sessions.open('streamable-http');
   return { bridge, sent, session, logs };
 }

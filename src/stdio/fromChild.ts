@@ -1,0 +1,129 @@
+// Messages the child writes, routed to the clients they belong to: answers to the client call
+// whose (mapped) id they carry, requests of the child's own (sampling, elicitation, roots) to
+// the client most likely to have caused them, progress to the call whose token it names, and
+// everything else to every session. Lines are parsed once, here.
+
+import type { Logger } from 'pino';
+import { Rejection } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../json.js';
+import type { CallTable } from './calls.js';
+import type { InitializeCache } from './initializeCache.js';
+import { TOO_DEEP } from './initializeCache.js';
+import type { InternalRequests } from './internalRequests.js';
+import { errorLine, stringifyBounded, withId, withProgressToken } from './rewrite.js';
+import type { SessionRegistry } from './sessions.js';
+import type { ChildLink } from './supervisor.js';
+
+export interface ChildRoutes {
+  readonly child: ChildLink;
+  readonly calls: CallTable;
+  readonly internal: InternalRequests;
+  readonly sessions: SessionRegistry;
+  readonly init: InitializeCache;
+  readonly logger: Logger;
+  /** Server requests one session may leave unanswered (SPEC §14). */
+  readonly maxServerRequestsPerSession: number;
+}
+
+export class FromChild {
+  readonly #r: ChildRoutes;
+
+  constructor(routes: ChildRoutes) {
+    this.#r = routes;
+  }
+
+  readonly onLine = (line: string): void => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.#r.logger.warn({ line: line.slice(0, 200) }, 'stdio server wrote a line that is not JSON; dropped');
+      return;
+    }
+    if (!isJsonObject(msg)) return;
+    const method = msg['method'];
+    if (typeof method !== 'string') this.#response(msg);
+    else if (msg['id'] !== undefined && msg['id'] !== null) this.#serverRequest(msg);
+    else this.#notification(method, msg, line);
+  };
+
+  #tooDeep(what: string, id: unknown): void {
+    this.#r.logger.warn({ id }, `stdio server wrote a ${what} ${TOO_DEEP}; dropped`);
+  }
+
+  #response(msg: JsonObject): void {
+    const { calls, internal, init, logger } = this.#r;
+    const id = msg['id'];
+    if (internal.settle(id, msg)) return;
+    const call = calls.call(id);
+    if (!call) {
+      logger.debug({ id }, 'stdio server answered a request no client waits for (cancelled or session ended)');
+      return;
+    }
+    calls.removeCall(call);
+    if (call.isInitialize) return init.answered(call, msg);
+    const out = withId(msg, call.clientId);
+    if (out !== undefined) call.reply.respond(out);
+    else {
+      this.#tooDeep('response', id);
+      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: `the stdio server's answer was ${TOO_DEEP}` }));
+    }
+  }
+
+  /**
+   * A request from the child (sampling, elicitation, roots). stdio carries no hint of which
+   * client request caused it, so it goes to the client whose request started last and is
+   * still in flight — on that request's own SSE stream when it has one — else to the most
+   * recently active session's GET stream.
+   */
+  #serverRequest(msg: JsonObject): void {
+    const { child, calls, sessions, logger, maxServerRequestsPerSession } = this.#r;
+    const childId = msg['id'] as string | number;
+    const call = calls.latestCall();
+    const session = call?.session ?? sessions.mostRecentWithStream();
+    if (!session) {
+      child.send(errorLine(childId, -32603, 'no client is connected to answer this request'));
+      return;
+    }
+    if (session.serverCalls.size >= maxServerRequestsPerSession) {
+      logger.warn({ session: session.id, pending: session.serverCalls.size }, 'stdio server request refused: the client has too many unanswered');
+      child.send(errorLine(childId, -32603, 'the client has too many requests from the server unanswered'));
+      return;
+    }
+    const sc = { clientFacingId: calls.nextId(), childId, session, generation: child.generation };
+    const out = withId(msg, sc.clientFacingId);
+    if (out === undefined) {
+      this.#tooDeep('request', childId);
+      child.send(errorLine(childId, -32603, `request ${TOO_DEEP}`));
+      return;
+    }
+    calls.addServerCall(sc);
+    if ((call && call.reply.related(out)) || session.push(out)) return;
+    calls.removeServerCall(sc);
+    child.send(errorLine(childId, -32603, 'the client has no open stream to receive this request'));
+  }
+
+  #notification(method: string, msg: JsonObject, line: string): void {
+    const { calls, sessions } = this.#r;
+    const params = msg['params'];
+    if (method === 'notifications/progress') {
+      const call = calls.call(isJsonObject(params) ? params['progressToken'] : undefined);
+      if (!call) return;
+      const out = withProgressToken(msg, call.clientToken);
+      if (out === undefined) this.#tooDeep('progress notification', undefined);
+      else if (!call.reply.related(out)) call.session.push(out);
+      return;
+    }
+    if (method === 'notifications/cancelled' && isJsonObject(params)) {
+      const sc = calls.serverCallByChildId(params['requestId']);
+      if (!sc) return;
+      calls.removeServerCall(sc);
+      params['requestId'] = sc.clientFacingId;
+      const out = stringifyBounded(msg);
+      if (out === undefined) this.#tooDeep('cancellation', undefined);
+      else sc.session.push(out);
+      return;
+    }
+    sessions.broadcast(line);
+  }
+}
