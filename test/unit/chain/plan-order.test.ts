@@ -14,6 +14,7 @@ const table: Array<[string, Record<string, unknown>, string[]]> = [
   ['rate limit', { rate_limit_config: RL }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit']],
   ['webhooks in config order after the rate limit', { rate_limit_config: RL, validating_webhooks: [HOOK('a'), HOOK('b')] }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'webhook a', 'webhook b']],
   ['webhooks without a rate limit', { rate_limit_config: undefined, scaling_config: undefined, validating_webhooks: [HOOK('only')] }, ['body-limit', 'host-guard', 'mcp-parser', 'webhook only']],
+  ['mutating webhooks after the rate limit, before the validating ones, each in config order', { rate_limit_config: RL, validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m1'), HOOK('m2')] }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'mutating-webhook m1', 'mutating-webhook m2', 'webhook v']],
 ];
 
 for (const [what, extra, names] of table) {
@@ -22,7 +23,7 @@ for (const [what, extra, names] of table) {
     if (!r.ok) throw new Error(problems(r).join('\n'));
     const plan = planChain(r.config);
     t.same(
-      plan.stages.map((s) => (s.type === 'webhook' ? s.name : s.type)),
+      plan.stages.map((s) => (s.type.endsWith('webhook') ? s.name : s.type)),
       names,
     );
     t.equal(plan.terminal.name, 'proxy');
