@@ -1,18 +1,18 @@
 // Re-serialising a patched request goes through JavaScript numbers (IEEE doubles). Most number
-// texts survive that with their value intact (`1.0` becomes `1`, `1e2` becomes `100`: the same
-// number), but some do not: integers beyond 2^53 (`9007199254740993` would be forwarded as
-// `9007199254740992`) or from 1e21 up (written as `1e+21`), decimals with more than 15
-// significant digits, and values that overflow to Infinity or underflow to 0. A patch must never change a value nobody patched, so such a
-// request (or such a value in a webhook's patch) is refused instead (SPEC §11: a patch that
-// cannot be applied follows the failure policy). Runs only when a patch is about to be applied.
+// texts survive that with their value intact (`1.0` becomes `1`, `1e2` becomes `100`, and every
+// text a serialiser wrote from a double, `0.14285714285714285`, comes back the same), but some do
+// not: integers beyond 2^53 (`9007199254740993` would be forwarded as `9007199254740992`), more
+// digits than a double holds (`0.1000000000000000055511`), values that overflow to Infinity or
+// underflow to 0, and integers from 1e21 up (written back as `1e+21`: a float to typed readers).
+// A patch must never change a value nobody patched, so such a request (or such a value in a
+// webhook's patch) is refused instead (SPEC §11: a patch that cannot be applied follows the
+// failure policy). Runs only when a patch is about to be applied.
 
 import { stringEnd } from '../mcp/jsonShape.js';
 
 const QUOTE = 34;
 const MINUS = 45;
-/** A double carries every decimal of up to 15 significant digits exactly (DBL_DIG). */
-const EXACT_DIGITS = 15;
-const MIN_NORMAL = 2.2250738585072014e-308;
+const NUMBER = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -23,19 +23,28 @@ function continuesNumber(c: number): boolean {
   return isDigit(c) || c === 46 || c === 101 || c === 69 || c === 43 || c === MINUS;
 }
 
-/** True when Number(token) and back gives the same value for every reader of the text. */
+/** The decimal value of a JSON number text as significant digits and a power of ten ("" for 0). */
+function decimal(text: string): { negative: boolean; digits: string; exponent: number } {
+  const m = NUMBER.exec(text)!;
+  const frac = m[2] ?? '';
+  let digits = `${m[1]}${frac}`.replace(/^0+/, '');
+  let exponent = Number(m[3] ?? 0) - frac.length;
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return { negative: text.startsWith('-'), digits, exponent: digits === '' ? 0 : exponent };
+}
+
+/** True when Number(token) and back (JSON.stringify) keeps the token's decimal value and type. */
 export function isExactNumber(token: string): boolean {
   const value = Number(token);
   if (!Number.isFinite(value)) return false;
-  const e = token.search(/[eE]/);
-  const mantissa = (e === -1 ? token : token.slice(0, e)).replace('-', '');
-  const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  if (digits === '') return true; // zero, however it is written
-  if (value === 0) return false; // underflow
-  const integer = e === -1 && !mantissa.includes('.');
-  // JSON.stringify writes integers from 1e21 up in exponent form: a float to typed readers.
-  if (integer) return (digits.length <= EXACT_DIGITS || Number.isSafeInteger(value)) && Math.abs(value) < 1e21;
-  return digits.length <= EXACT_DIGITS && Math.abs(value) >= MIN_NORMAL;
+  const integer = !/[.eE]/.test(token);
+  if (integer && Math.abs(value) >= 1e21) return false;
+  const want = decimal(token);
+  if (want.digits === '') return true; // zero, however it is written
+  const got = decimal(JSON.stringify(value).replace('e+', 'e'));
+  return got.negative === want.negative && got.digits === want.digits && got.exponent === want.exponent;
 }
 
 /** The first number in valid JSON `text` that a double cannot carry exactly, or undefined. */
