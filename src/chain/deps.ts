@@ -1,13 +1,15 @@
 // Opens what the chain depends on before it is built (SPEC §1: `run` and `dry-run` connect Redis
-// with a 5 s ping bound; unreachable is exit 3). Kept apart from buildChain, which does no I/O.
+// with a ping bound, 5 s or session_redis.dial_timeout (SPEC §13); unreachable is exit 3). Kept
+// apart from buildChain, which does no I/O.
 
 import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
 import { createMemoryStore, createRedisStore, type RateLimitFailureMode } from '../ratelimit/index.js';
+import { DEFAULT_DIAL_TIMEOUT_MS } from '../config/redisRules.js';
 
-/** Startup bound of the Redis ping (SPEC §1). */
-export const REDIS_CONNECT_TIMEOUT_MS = 5000;
+/** Startup bound of the Redis ping (SPEC §1) when dial_timeout does not set another. */
+export const REDIS_CONNECT_TIMEOUT_MS = DEFAULT_DIAL_TIMEOUT_MS;
 
 export interface OpenStoreOptions {
   /**
@@ -32,18 +34,20 @@ export async function openStore(config: ProxyConfig, logger: Logger, opts: OpenS
     logger.info({ store: 'memory' }, 'rate limits kept in process memory (--store memory): they hold per process only');
     return createMemoryStore();
   }
-  const store = createRedisStore(config.redis!, {
+  const redis = config.redis!;
+  const store = createRedisStore(redis, {
     logger,
     whileDown: whileDown(opts.failureMode),
     ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: opts.commandTimeoutMs }),
   });
   try {
-    await store.connect(REDIS_CONNECT_TIMEOUT_MS);
+    await store.connect(redis.dialTimeoutMs);
   } catch (err) {
     await store.close().catch(() => undefined);
     throw err;
   }
-  // The address only (host:port): never the password.
-  logger.info({ store: 'redis', redis: store.address }, `rate limits stored in Redis at ${store.address} (connected)`);
+  // Addresses and the user only: never the password.
+  const how = [redis.tls === null ? '' : ', TLS', redis.username === undefined ? '' : `, user ${JSON.stringify(redis.username)}`].join('');
+  logger.info({ store: 'redis', redis: store.address, topology: redis.topology }, `rate limits stored in ${store.label} (connected${how})`);
   return store;
 }

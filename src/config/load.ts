@@ -17,6 +17,7 @@ import { checkUnenforced, isUnenforced } from './unenforced.js';
 import { checkMiddlewareConfigs } from './middlewareConfigs.js';
 import { exposureWarning } from './exposure.js';
 import { resolveWebhookFiles } from './webhookFiles.js';
+import { resolveRedisFiles } from './redisFiles.js';
 
 export type { LoadOverrides } from './normalise.js';
 
@@ -46,9 +47,10 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
     checkMiddlewareConfigs(doc, allow, out);
     checkRules(doc, { store: overrides.store ?? 'redis' }, out);
     const secrets = resolveWebhookFiles(doc, env, out);
+    const redisFiles = resolveRedisFiles(doc, env, overrides.store ?? 'redis', out);
     if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
 
-    const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets });
+    const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets, redisFiles });
     const exposed = exposureWarning(config);
     if (exposed !== null) out.warn(exposed);
     const frozen = deepFreeze(config);

@@ -20,6 +20,8 @@ import type {
 } from './types.js';
 import { webhookTimeoutMs } from './webhookRules.js';
 import type { WebhookSecrets } from './webhookFiles.js';
+import type { RedisFiles } from './redisFiles.js';
+import { dialTimeoutMs } from './redisRules.js';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -49,6 +51,8 @@ export interface NormaliseInput {
   readonly env: NodeJS.ProcessEnv;
   /** HMAC secret per webhook list and index, from webhookFiles.ts. */
   readonly secrets: WebhookSecrets;
+  /** TLS material of session_redis, from redisFiles.ts; absent: plaintext. */
+  readonly redisFiles?: RedisFiles | undefined;
 }
 
 function bucket(b: BucketFile | undefined): Bucket | null {
@@ -85,18 +89,32 @@ function upstream(f: RunConfigFile): UpstreamConfig {
   return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, basePath: '' };
 }
 
-function redis(f: RunConfigFile, env: NodeJS.ProcessEnv): RedisConfig {
+function hostPort(address: string): { host: string; port: number } {
+  return parseHostPort(address) ?? { host: '', port: 0 }; // the rules guarantee it parses
+}
+
+function redis(f: RunConfigFile, env: NodeJS.ProcessEnv, files: RedisFiles): RedisConfig {
   const r = f.scaling_config?.session_redis;
-  const address = r?.address ?? '';
-  const hp = parseHostPort(address) ?? { host: '', port: 0 }; // the rules guarantee it parses
+  const sentinel = r?.sentinel_config;
+  const address = sentinel ? '' : (r?.address ?? '');
+  const hp = hostPort(address);
   const password = env.THV_SESSION_REDIS_PASSWORD;
+  const sentinelPassword = env.THV_SESSION_REDIS_SENTINEL_PASSWORD;
   return {
+    topology: sentinel ? 'sentinel' : r?.cluster_mode === true ? 'cluster' : 'standalone',
     address,
     host: hp.host,
     port: hp.port,
+    masterName: sentinel?.master_name ?? '',
+    sentinels: (sentinel?.sentinel_addrs ?? []).map(hostPort),
     db: r?.db ?? DEFAULTS.redisDb,
     keyPrefix: r?.key_prefix ?? DEFAULTS.redisKeyPrefix,
+    username: r?.username,
     password: password === '' ? undefined : password,
+    sentinelPassword: sentinelPassword === '' ? undefined : sentinelPassword,
+    tls: files.tls,
+    sentinelTls: files.sentinelTls,
+    dialTimeoutMs: dialTimeoutMs(r?.dial_timeout),
   };
 }
 
@@ -116,7 +134,7 @@ function webhook(w: WebhookFile, secret: Buffer | null): WebhookConfig {
   };
 }
 
-export function normalise({ file: f, source, overrides, env, secrets }: NormaliseInput): ProxyConfig {
+export function normalise({ file: f, source, overrides, env, secrets, redisFiles }: NormaliseInput): ProxyConfig {
   const store = overrides.store ?? 'redis';
   const rl = f.rate_limit_config ? rateLimit(f.rate_limit_config, f.rate_limit_namespace ?? DEFAULTS.namespace) : null;
   return {
@@ -132,7 +150,7 @@ export function normalise({ file: f, source, overrides, env, secrets }: Normalis
     maxBodyBytes: overrides.maxBodyBytes ?? f.max_body_bytes ?? DEFAULTS.maxBodyBytes,
     rateLimit: rl,
     store,
-    redis: rl !== null && store === 'redis' ? redis(f, env) : null,
+    redis: rl !== null && store === 'redis' ? redis(f, env, redisFiles ?? { tls: null, sentinelTls: null }) : null,
     webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets.validating_webhooks[i] ?? null)),
     mutatingWebhooks: (f.mutating_webhooks ?? []).map((w, i) => webhook(w, secrets.mutating_webhooks[i] ?? null)),
     // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.

@@ -3,11 +3,11 @@
 // They run even when the schema step failed — so every problem is reported at once — and
 // therefore check the type of everything they read.
 
-import { parseHostPort } from './address.js';
 import { DurationError, parseDuration } from './duration.js';
 import { Findings, isObject } from './findings.js';
 import type { StoreKind } from './types.js';
 import { checkWebhooks, WEBHOOK_LISTS } from './webhookRules.js';
+import { checkRedis } from './redisRules.js';
 
 export interface RuleContext {
   /** `--store`: with "memory" rate limiting needs no Redis. */
@@ -102,21 +102,6 @@ function checkRateLimit(rl: Record<string, unknown>, authenticated: boolean, out
       checkBucket(tool.perUser, `${path}/perUser`, out);
     }
   });
-}
-
-function checkRedis(doc: Record<string, unknown>, ctx: RuleContext, out: Findings): void {
-  const scaling = doc.scaling_config;
-  const redis = isObject(scaling) ? scaling.session_redis : undefined;
-  const address = isObject(redis) ? redis.address : undefined;
-  if (typeof address === 'string' && address !== '' && parseHostPort(address) === null) {
-    out.error('/scaling_config/session_redis/address', `must be "host:port" such as "127.0.0.1:6379" or "[::1]:6379", got ${JSON.stringify(address)}`);
-  }
-  if (!isObject(doc.rate_limit_config)) return;
-  if (ctx.store === 'memory') {
-    out.warn('rate limits hold per process only (--store memory)');
-  } else if (address === undefined) {
-    out.error('/scaling_config/session_redis/address', 'rate limiting needs Redis: set "host:port" here, or run with --store memory');
-  }
 }
 
 /** Every semantic rule of SPEC §2, on the parsed (not necessarily schema-valid) document. */

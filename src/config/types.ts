@@ -24,10 +24,33 @@ export interface RateLimitConfigFile {
   tools?: ToolLimitFile[];
 }
 
+/** TLS to Redis or to the sentinels (thv-proxy extension, SPEC §13); its presence enables TLS. */
+export interface RedisTlsFile {
+  ca_cert_path?: string;
+  client_cert_path?: string;
+  client_key_path?: string;
+  server_name?: string;
+  insecure_skip_verify?: boolean;
+}
+
+export interface SentinelConfigFile {
+  master_name: string;
+  sentinel_addrs: string[];
+}
+
 export interface SessionRedisFile {
-  address: string;
+  /** "host:port": the server, or a seed node with cluster_mode; absent with sentinel_config. */
+  address?: string;
   db?: number;
   key_prefix?: string;
+  /** The extensions of SPEC §13 (ToolHive ignores unknown fields). */
+  username?: string;
+  tls?: RedisTlsFile;
+  cluster_mode?: boolean;
+  sentinel_config?: SentinelConfigFile;
+  sentinel_tls?: RedisTlsFile;
+  /** Go duration; default 5s. */
+  dial_timeout?: string;
 }
 
 export interface WebhookTlsFile {
@@ -137,15 +160,42 @@ export interface RateLimitConfig {
   readonly tools: ReadonlyMap<string, ToolLimit>;
 }
 
+/** TLS settings of a Redis connection, PEM files read and parsed at load (src/config/redisFiles.ts). */
+export interface RedisTls {
+  readonly ca: Buffer | undefined;
+  readonly cert: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  /** SNI and the name the certificate must carry; undefined: the host connected to. */
+  readonly serverName: string | undefined;
+  readonly rejectUnauthorized: boolean;
+}
+
+/** How the Redis of the buckets is deployed (SPEC §13). */
+export type RedisTopology = 'standalone' | 'cluster' | 'sentinel';
+
 export interface RedisConfig {
-  /** As written in the config: "host:port". */
+  readonly topology: RedisTopology;
+  /** As written in the config: "host:port" of the server or of the cluster's seed node; "" with sentinel. */
   readonly address: string;
   readonly host: string;
   readonly port: number;
+  /** sentinel: the monitored master's name and the sentinels ("" and [] otherwise). */
+  readonly masterName: string;
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[];
   readonly db: number;
   readonly keyPrefix: string;
+  /** ACL user; undefined: the default user. */
+  readonly username: string | undefined;
   /** From THV_SESSION_REDIS_PASSWORD; never logged. */
   readonly password: string | undefined;
+  /** From THV_SESSION_REDIS_SENTINEL_PASSWORD, for sentinels with requirepass; never logged. */
+  readonly sentinelPassword: string | undefined;
+  /** null: plaintext. */
+  readonly tls: RedisTls | null;
+  /** TLS to the sentinels; null: plaintext. */
+  readonly sentinelTls: RedisTls | null;
+  /** dial_timeout: bound of the startup connection and of each connection attempt. */
+  readonly dialTimeoutMs: number;
 }
 
 export interface WebhookTls {

@@ -4,19 +4,21 @@
 // `commandTimeoutMs` of free event-loop time (src/chain/deadline.ts: a loop blocked by the
 // proxy's own work is not Redis being slow); the middleware turns either into fail-open (or 503).
 // ioredis reconnects by itself forever; the scripts are ioredis commands (defineCommand), which
-// run with EVALSHA and fall back to EVAL on NOSCRIPT (a restarted or flushed Redis), so limiting
-// resumes alone. The link's drops and returns are logged once per transition.
+// run with EVALSHA and fall back to EVAL on NOSCRIPT (a restarted or flushed Redis, a promoted
+// replica), so limiting resumes alone. The link's drops and returns are logged once per
+// transition. The client of each deployment (one server, Cluster, Sentinel; TLS, ACL user) is
+// built in redisClient.ts; this store is the same for all of them (SPEC §13).
 
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
+import { createRedisClient, describeRedis, redisLogAddress, type RedisClient } from './redisClient.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
 import { CONSUME_SCRIPT, PEEK_SCRIPT } from './scripts.js';
 
 /** The scripts as ioredis commands: `thvConsume(numKeys, ...keysAndArgs)`. */
-type ScriptedRedis = Redis & {
+type ScriptedRedis = RedisClient & {
   thvConsume(numKeys: number, ...args: string[]): Promise<unknown[]>;
   thvPeek(numKeys: number, ...args: string[]): Promise<unknown[]>;
 };
@@ -30,11 +32,11 @@ export interface RedisStoreOptions {
   readonly logger: Logger;
   /** What a lost link means for requests, for the log line: "rate limits fail open" (default). */
   readonly whileDown?: string;
+  /** ioredis auto-pipelining of concurrent checks (default true; see docs/scaling.md). */
+  readonly autoPipelining?: boolean;
 }
 
 const ALLOWED: Decision = Object.freeze({ allowed: true, rejectedScope: undefined, retryAfterSeconds: 0, buckets: undefined });
-/** Reconnect backoff: 50 ms doubling, capped at 2 s, forever. */
-const MAX_BACKOFF_MS = 2000;
 const ERROR_LOG_INTERVAL_MS = 10_000;
 const CONNECT_ATTEMPTS = 5;
 const AUTH_ERROR = /^(WRONGPASS|NOAUTH|ERR (invalid password|AUTH|Client sent AUTH))/;
@@ -64,8 +66,10 @@ function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 export class RedisStore implements TokenBucketStore {
   readonly kind = 'redis' as const;
-  /** "host:port" — the only way messages name the server (never the password). */
+  /** The `redis` field of log lines: "host:port" (or "master@sentinels") — never the password. */
   readonly address: string;
+  /** How messages name the deployment: `Redis at host:port`, `Redis Cluster at ...`, `Redis master "m" via Sentinel ...`. */
+  readonly label: string;
   readonly #client: ScriptedRedis;
   readonly #logger: Logger;
   /** Per bucket list; the middleware passes the same frozen arrays every time. */
@@ -82,40 +86,37 @@ export class RedisStore implements TokenBucketStore {
   #closing = false;
 
   constructor(cfg: RedisConfig, opts: RedisStoreOptions) {
-    this.address = cfg.address;
+    this.address = redisLogAddress(cfg);
+    this.label = describeRedis(cfg);
     this.#logger = opts.logger;
     this.#boundMs = opts.commandTimeoutMs ?? 250;
-    this.#timedOut = new Error(`rate-limit check timed out: Redis at ${cfg.address} did not answer within ${this.#boundMs} ms`);
+    this.#timedOut = new Error(`rate-limit check timed out: ${this.label} did not answer within ${this.#boundMs} ms`);
     this.#whileDown = opts.whileDown ?? 'rate limits fail open';
-    this.#client = new Redis({
-      host: cfg.host,
-      port: cfg.port,
-      db: cfg.db,
-      password: cfg.password,
-      lazyConnect: true,
-      // No queue: a check during an outage fails at once instead of piling up and hanging.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      // No commandTimeout: its timer fires in the timers phase, before the poll phase reads an
-      // answer that waited out a blocked loop. Checks are bounded by withinLoopDeadline instead.
-      connectTimeout: 2000,
-      // disconnect() arms a ref'd timer of this length that only a later 'close' clears; after a
-      // refused connection none comes, and the default 2 s would delay the exit 3 of SPEC §1.
-      disconnectTimeout: 100,
-      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), MAX_BACKOFF_MS),
-    }) as ScriptedRedis;
+    this.#client = createRedisClient(cfg, { autoPipelining: opts.autoPipelining ?? true }) as ScriptedRedis;
     this.#client.defineCommand('thvConsume', { lua: CONSUME_SCRIPT.lua });
     this.#client.defineCommand('thvPeek', { lua: PEEK_SCRIPT.lua });
     this.#client.on('error', (err: Error) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());
     this.#client.on('ready', () => this.#onReady());
+    // A Cluster stays up while one node is lost: say which, once per loss (its slots fail open
+    // until a replica takes them over and ioredis refreshes the slot map).
+    this.#client.on('node error', (err: Error, node: string) => this.#onError(new Error(`node ${node}: ${err.message}`)));
+    this.#client.on('-node', (node: { options: { host: string; port: number } }) => this.#onNode(node, false));
+    this.#client.on('+node', (node: { options: { host: string; port: number } }) => this.#onNode(node, true));
+  }
+
+  #onNode(node: { options: { host: string; port: number } }, added: boolean): void {
+    if (!this.#connected || this.#closing) return;
+    const where = `${node.options.host}:${node.options.port}`;
+    if (added) this.#logger.info({ redis: this.address, node: where }, `${this.label}: connected to node ${where}`);
+    else this.#logger.warn({ redis: this.address, node: where }, `${this.label}: lost node ${where}; rate limits of servers on its slots fail open until the cluster moves them`);
   }
 
   /** Once per drop (reconnect attempts that fail close again: no new line for those). */
   #onClose(): void {
     if (this.#lost || this.#closing || !this.#connected) return;
     this.#lost = true;
-    this.#logger.warn({ redis: this.address }, `lost connection to Redis at ${this.address}; ${this.#whileDown} until it is back`);
+    this.#logger.warn({ redis: this.address }, `lost connection to ${this.label}; ${this.#whileDown} until it is back`);
   }
 
   #onError(err: Error): void {
@@ -130,7 +131,7 @@ export class RedisStore implements TokenBucketStore {
     this.#connected = true;
     if (this.#lost) {
       this.#lost = false;
-      this.#logger.info({ redis: this.address }, `reconnected to Redis at ${this.address}; rate limiting resumed`);
+      this.#logger.info({ redis: this.address }, `reconnected to ${this.label}; rate limiting resumed`);
     }
   }
 
@@ -177,9 +178,9 @@ export class RedisStore implements TokenBucketStore {
     try {
       await bounded(this.#readyAndPing(), timeoutMs, 'connect');
     } catch (err) {
-      const cause = this.#lastError?.message ?? (err instanceof Error ? err.message : String(err));
+      const cause = describeCause(this.#lastError ?? err);
       this.#client.disconnect();
-      throw new ThvError('THV_ERR_REDIS_UNREACHABLE', `Redis at ${this.address} is unreachable: ${cause}`, undefined, {
+      throw new ThvError('THV_ERR_REDIS_UNREACHABLE', `${this.label} is unreachable: ${cause}`, undefined, {
         cause: err,
       });
     }
@@ -230,6 +231,13 @@ export class RedisStore implements TokenBucketStore {
     }
     this.#client.disconnect();
   }
+}
+
+/** An error's message, with the last node's error a Cluster keeps beside "Failed to refresh slots cache.". */
+function describeCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const last = (err as Error & { lastNodeError?: Error }).lastNodeError;
+  return last === undefined ? err.message : `${err.message} (last node error: ${last.message})`;
 }
 
 function decision(buckets: readonly BucketRef[], reply: unknown[], withState: boolean): Decision {

@@ -1,12 +1,12 @@
-// The compile step of a webhook's TLS settings: the PEM files are read and parsed once, at load,
-// so `validate` refuses a CA bundle, certificate or key that `run` could not use (SPEC §2), and
-// the webhook client never touches the disk.
+// The compile step of a webhook's TLS settings: the PEM files are read and parsed once, at load
+// (src/config/tlsFiles.ts, shared with Redis's TLS), so `validate` refuses a CA bundle,
+// certificate or key that `run` could not use (SPEC §2), and the webhook client never touches
+// the disk.
 
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
 import type { WebhookTls } from '../config/types.js';
-import { fileErrorCause } from '../config/findings.js';
+import { readTlsFiles, type Report } from '../config/tlsFiles.js';
+
+export type { Report } from '../config/tlsFiles.js';
 
 /** What undici's connector needs, ready to use. */
 export interface WebhookTlsMaterial {
@@ -16,48 +16,19 @@ export interface WebhookTlsMaterial {
   readonly rejectUnauthorized: boolean;
 }
 
-export type Report = (pointer: string, message: string) => void;
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-}
-
-function read(path: string | undefined, pointer: string, report: Report): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    report(pointer, `cannot read ${JSON.stringify(path)} (${fileErrorCause(err)})`);
-    return undefined;
-  }
+function ref(path: string | undefined, pointer: string): { path: string; pointer: string } | undefined {
+  return path === undefined ? undefined : { path, pointer };
 }
 
 /** Read and parse the files of `tls` (pointer: the webhook's /tls_config); problems go to `report`. */
 export function compileWebhookTls(tls: WebhookTls, pointer: string, report: Report): WebhookTlsMaterial {
-  const ca = read(tls.caBundlePath, `${pointer}/ca_bundle_path`, report);
-  const cert = read(tls.clientCertPath, `${pointer}/client_cert_path`, report);
-  const key = read(tls.clientKeyPath, `${pointer}/client_key_path`, report);
-  if (ca !== undefined) {
-    try {
-      createSecureContext({ ca });
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
-    } catch (err) {
-      report(`${pointer}/ca_bundle_path`, `${JSON.stringify(tls.caBundlePath)} is not a PEM CA bundle: ${firstLine(err)}`);
-    }
-  }
-  if (key !== undefined) {
-    try {
-      createPrivateKey(key);
-    } catch (err) {
-      report(`${pointer}/client_key_path`, `${JSON.stringify(tls.clientKeyPath)} is not a PEM private key: ${firstLine(err)}`);
-    }
-  }
-  if (cert !== undefined && key !== undefined) {
-    try {
-      createSecureContext({ cert, key });
-    } catch (err) {
-      report(`${pointer}/client_cert_path`, `${JSON.stringify(tls.clientCertPath)} and its key cannot be used together: ${firstLine(err)}`);
-    }
-  }
-  return { ca, cert, key, rejectUnauthorized: !tls.insecureSkipVerify };
+  const files = readTlsFiles(
+    {
+      ca: ref(tls.caBundlePath, `${pointer}/ca_bundle_path`),
+      cert: ref(tls.clientCertPath, `${pointer}/client_cert_path`),
+      key: ref(tls.clientKeyPath, `${pointer}/client_key_path`),
+    },
+    report,
+  );
+  return { ...files, rejectUnauthorized: !tls.insecureSkipVerify };
 }

@@ -21,7 +21,7 @@ t.test('§2 defaults', async (t) => {
   t.equal(c.trustProxyHeaders, false);
   t.strictSame(c.allowedHosts, []);
   t.equal(c.rateLimit?.namespace, 'default');
-  t.strictSame(c.redis, { address: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, db: 0, keyPrefix: '', password: undefined });
+  t.strictSame(c.redis, { address: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, db: 0, keyPrefix: '', password: undefined, topology: 'standalone', masterName: '', sentinels: [], username: undefined, sentinelPassword: undefined, tls: null, sentinelTls: null, dialTimeoutMs: 5000 });
   t.strictSame(c.upstream, { kind: 'stdio', command: 'node', args: ['server.js'], env: {}, proxyMode: 'streamable-http' });
   t.strictSame(c.webhooks, []);
 });
@@ -64,7 +64,7 @@ t.test('§2 Redis: password from THV_SESSION_REDIS_PASSWORD, db, key_prefix, IPv
   const doc = baseConfig();
   doc.scaling_config.session_redis = { address: '[::1]:6380', db: 3, key_prefix: 'fleet:' };
   const c = config(doc, {}, { THV_SESSION_REDIS_PASSWORD: 'pw' });
-  t.strictSame(c.redis, { address: '[::1]:6380', host: '::1', port: 6380, db: 3, keyPrefix: 'fleet:', password: 'pw' });
+  t.strictSame(c.redis, { address: '[::1]:6380', host: '::1', port: 6380, db: 3, keyPrefix: 'fleet:', password: 'pw', topology: 'standalone', masterName: '', sentinels: [], username: undefined, sentinelPassword: undefined, tls: null, sentinelTls: null, dialTimeoutMs: 5000 });
   const noRl = baseConfig();
   delete noRl.rate_limit_config;
   t.equal(config(noRl).redis, null, 'no Redis without rate limits');

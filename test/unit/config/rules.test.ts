@@ -60,7 +60,7 @@ const cases: Case[] = [
   {
     name: 'rate limiting without a Redis address',
     mutate: (c) => delete c.scaling_config,
-    expect: ['/scaling_config/session_redis/address: rate limiting needs Redis: set "host:port" here, or run with --store memory'],
+    expect: ['/scaling_config/session_redis/address: rate limiting needs Redis: set "host:port" here (or sentinel_config), or run with --store memory'],
   },
   {
     name: 'rate limiting without a Redis address is fine with --store memory',

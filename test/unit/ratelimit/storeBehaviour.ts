@@ -15,7 +15,10 @@ export interface StoreUnderTest {
 
 /** The normalised RedisConfig the loader would build for a local test server. */
 export function redisConfig(port: number, password?: string): RedisConfig {
-  return { address: `127.0.0.1:${port}`, host: '127.0.0.1', port, db: 0, keyPrefix: '', password };
+  return {
+    topology: 'standalone', address: `127.0.0.1:${port}`, host: '127.0.0.1', port, masterName: '', sentinels: [], db: 0, keyPrefix: '',
+    username: undefined, password, sentinelPassword: undefined, tls: null, sentinelTls: null, dialTimeoutMs: 5000,
+  };
 }
 
 let serial = 0;
