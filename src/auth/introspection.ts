@@ -30,6 +30,16 @@ function basic(id: string, secret: string): string {
   return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
 }
 
+/**
+ * RFC 7662 makes `sub` optional, and providers leave it out of a client-credentials token's
+ * answer; RFC 9068 §2.2 says such a token's subject is its client_id, which is what a JWT of
+ * the same grant carries as `sub`. Neither: no subject (refused).
+ */
+function withSubject(claims: Record<string, unknown>): Record<string, unknown> {
+  if (typeof claims.sub === 'string' && claims.sub !== '') return claims;
+  return typeof claims.client_id === 'string' && claims.client_id !== '' ? { ...claims, sub: claims.client_id } : claims;
+}
+
 export class Introspector {
   readonly #client: IdpClient;
   readonly #logger: Logger;
@@ -84,7 +94,7 @@ export class Introspector {
       this.#logger.warn({ introspection: this.#url, status }, 'token introspection answered without a JSON object');
       return { ok: false, reason: `introspection answered HTTP ${status}${status === 401 ? ' (are clientID and clientSecret right?)' : ''}` };
     }
-    const claims = body as Record<string, unknown>;
+    const claims = withSubject(body as Record<string, unknown>);
     const now = this.#now();
     if (claims.active !== true) {
       const verdict: Verdict = { ok: false, reason: 'introspection says the token is not active' };

@@ -39,7 +39,8 @@ export const authenticationStage: StageModule = {
         type: 'authentication',
         name: 'authentication',
         summary: summary(settings),
-        create: (deps) => new AuthenticationStage(params, { logger: deps.logger }),
+        create: (deps) =>
+          new AuthenticationStage(params, { logger: deps.logger, ...(deps.jwksCooldownMs !== undefined ? { jwks: { cooldownMs: deps.jwksCooldownMs } } : {}) }),
       },
     ];
   },

@@ -8,7 +8,7 @@
 // tokens at most): MCP clients send the same token on every request, and a signature check costs
 // far more than the proxy's whole hot path. Time-bound claims are checked again on every hit.
 
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { BoundedCache } from './boundedCache.js';
 import { CLOCK_SKEW_S, claimFailure, type ExpectedClaims } from './claims.js';
 import type { Introspector, Verdict } from './introspection.js';
@@ -36,11 +36,13 @@ function failed(reason: string): Verdict {
 }
 
 /** Which check a jose error stands for, in words (`payload` is only there once the signature held). */
-function joseFailure(err: unknown, expected: ExpectedClaims, nowS: number): string {
+function joseFailure(err: unknown, token: string, expected: ExpectedClaims, nowS: number): string {
   if (err instanceof errors.JWTExpired || err instanceof errors.JWTClaimValidationFailed) {
     return claimFailure(err.payload as Record<string, unknown>, expected, nowS) ?? `claim "${err.claim}" ${err.reason === 'missing' ? 'is missing' : 'fails its check'}`;
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return `${err.message}: only asymmetric algorithms are accepted (${ASYMMETRIC_ALGORITHMS.join(', ')})`;
+  if (err instanceof errors.JOSEAlgNotAllowed) {
+    return `algorithm ${JSON.stringify(decodeProtectedHeader(token).alg)} refused: only asymmetric algorithms are accepted (${ASYMMETRIC_ALGORITHMS.join(', ')})`;
+  }
   if (err instanceof errors.JWKSNoMatchingKey) return `no key of the issuer's JWKS matches the token's kid/alg (${err.message})`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'signature does not verify';
   if (err instanceof errors.JOSEError) return `malformed token: ${err.message}`;
@@ -88,7 +90,7 @@ export class TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.#jwks.getKey, { ...this.#options, currentDate: new Date(this.#now()) }));
     } catch (err) {
-      return failed(joseFailure(err, this.#expected, this.#now() / 1000));
+      return failed(joseFailure(err, token, this.#expected, this.#now() / 1000));
     }
     const claims = payload as Record<string, unknown>;
     const nowMs = this.#now();

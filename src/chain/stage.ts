@@ -24,6 +24,8 @@ export interface ChainDeps {
   readonly rateLimitMode: 'consume' | 'peek';
   /** Longest silence while a request body arrives (default 60 s). */
   readonly bodyStallMs?: number | undefined;
+  /** Shortest time between JWKS fetches caused by unknown keys (default 30 s); tests shorten it. */
+  readonly jwksCooldownMs?: number | undefined;
   /** `--rate-limit-failure-mode` and `--rate-limit-code`; absent: fail open, -32029. */
   readonly rateLimit?: RateLimitBehaviour | undefined;
 }

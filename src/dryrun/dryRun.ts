@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { planChain } from '../chain/plan.js';
-import { buildChain } from '../chain/build.js';
+import { buildChain, startChain } from '../chain/build.js';
 import { messagePath } from '../config/endpoint.js';
 import { runChain } from '../chain/run.js';
 import type { RequestContext, StageReport } from '../chain/types.js';
@@ -70,6 +70,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     res: null,
     body: input.body,
     mcp: null,
+    principal: null,
     note: null,
     trace,
     startNs: process.hrtime.bigint(),
@@ -80,6 +81,8 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     watchesClose: false,
   };
   try {
+    // As `run`: the identity provider's keys are fetched first (exit 3 when it cannot be reached).
+    await startChain(stages);
     const outcome = await runChain(stages, ctx);
     if (outcome.rejection) {
       const r = outcome.rejection;

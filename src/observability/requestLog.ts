@@ -18,6 +18,8 @@ export class RequestLogFields {
   readonly status: number;
   readonly durationMs: number;
   readonly clientIp: string;
+  /** With oidc_config: the token's sub (never the token). */
+  readonly sub: string | undefined;
   readonly mcpMethod: string | undefined;
   /** tools/call only: the tool name. */
   readonly tool: string | undefined;
@@ -39,6 +41,7 @@ export class RequestLogFields {
     this.status = res.statusCode;
     this.durationMs = Math.round(Number(process.hrtime.bigint() - ctx.startNs) / 1e4) / 100;
     this.clientIp = ctx.clientIp;
+    this.sub = ctx.principal?.sub;
     this.mcpMethod = mcp?.method;
     this.tool = mcp !== null && mcp.method === 'tools/call' ? mcp.resourceId : undefined;
     this.rpcId = mcp?.id;

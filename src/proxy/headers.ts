@@ -1,7 +1,9 @@
 // Header rules of SPEC §6, in one place: which request headers reach the upstream, which response
 // headers reach the client. End-to-end headers (Mcp-Session-Id, Mcp-Protocol-Version,
 // Last-Event-ID, Accept, Authorization, Content-Type, anything else a user sends) pass; hop-by-hop
-// headers (RFC 9110 §7.6.1) and the names listed in Connection stop at the proxy.
+// headers (RFC 9110 §7.6.1) and the names listed in Connection stop at the proxy. With
+// authentication on, Authorization stops here too (SPEC §9): the token was for the proxy, and
+// ToolHive does not pass it on either.
 
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -35,6 +37,8 @@ const REPLACED_ON_REQUEST: ReadonlySet<string> = new Set([
 
 /** Request headers never copied as they are: hop-by-hop ones and the ones set by the proxy. */
 const NOT_COPIED_ON_REQUEST: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...REPLACED_ON_REQUEST]);
+/** The same when the proxy itself authenticated the request: the bearer token stays here. */
+const NOT_COPIED_AUTHENTICATED: ReadonlySet<string> = new Set([...NOT_COPIED_ON_REQUEST, 'authorization']);
 
 /** Starts with "proxy-" (hop-by-hop by convention); the first-letter test keeps it cheap. */
 function isProxyName(name: string): boolean {
@@ -68,22 +72,25 @@ export interface ForwardFacts {
   readonly trustProxyHeaders: boolean;
   /** Bytes of the body that will be sent; null for none. */
   readonly bodyLength: number | null;
+  /** The proxy authenticated the request (oidc_config): Authorization is not forwarded. */
+  readonly dropAuthorization?: boolean | undefined;
 }
 
 /** The headers sent upstream for one request (a new object; `incoming` is not changed). */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardFacts): OutgoingHeaders {
   const listed = connectionTokens(incoming.connection);
+  const notCopied = facts.dropAuthorization === true ? NOT_COPIED_AUTHENTICATED : NOT_COPIED_ON_REQUEST;
   const out: OutgoingHeaders = {};
   if (listed === null) {
     // Fast path (the usual request: no Connection header naming other headers): one set lookup.
     for (const name in incoming) {
-      if (NOT_COPIED_ON_REQUEST.has(name) || isProxyName(name)) continue;
+      if (notCopied.has(name) || isProxyName(name)) continue;
       const value = incoming[name];
       if (value !== undefined) out[name] = value;
     }
   } else {
     for (const name in incoming) {
-      if (NOT_COPIED_ON_REQUEST.has(name) || isHopByHop(name, listed)) continue;
+      if (notCopied.has(name) || isHopByHop(name, listed)) continue;
       const value = incoming[name];
       if (value !== undefined) out[name] = value;
     }

@@ -21,6 +21,8 @@ export interface HttpProxyOptions {
   readonly basePath: string;
   readonly transport: 'streamable-http' | 'sse';
   readonly trustProxyHeaders: boolean;
+  /** oidc_config is set: the client's Authorization (its token for the proxy) is not forwarded. */
+  readonly dropAuthorization?: boolean;
   readonly logger: Logger;
   /** Wait for the upstream's response head (default 30 s). */
   readonly headersTimeoutMs?: number;
@@ -46,6 +48,7 @@ export class HttpProxyTerminal implements Terminal {
   readonly #basePath: string;
   readonly #host: string;
   readonly #trustProxyHeaders: boolean;
+  readonly #dropAuthorization: boolean;
   readonly #headersTimeoutMs: number;
   readonly #makeRewriter: (() => EndpointRewriter) | null;
   readonly #logger: Logger;
@@ -57,6 +60,7 @@ export class HttpProxyTerminal implements Terminal {
     this.#host = url.host;
     this.#basePath = opts.basePath.endsWith('/') ? opts.basePath.slice(0, -1) : opts.basePath;
     this.#trustProxyHeaders = opts.trustProxyHeaders;
+    this.#dropAuthorization = opts.dropAuthorization ?? false;
     this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     this.#logger = opts.logger;
     const origin = this.#origin;
@@ -84,6 +88,7 @@ export class HttpProxyTerminal implements Terminal {
       peerIp: peerAddress(ctx),
       trustProxyHeaders: this.#trustProxyHeaders,
       bodyLength: body === null ? null : body.length,
+      dropAuthorization: this.#dropAuthorization,
     });
     const handler = new Exchange(ctx, res, { makeRewriter: ctx.httpMethod === 'GET' ? this.#makeRewriter : null });
     this.#pool.dispatch(

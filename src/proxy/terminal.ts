@@ -27,6 +27,8 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
       basePath: upstream.basePath,
       transport: upstream.transport,
       trustProxyHeaders: config.trustProxyHeaders,
+      // The proxy authenticates the client itself: its token is not the upstream's business.
+      dropAuthorization: Boolean(config.oidc),
       logger,
       ...(opts.headersTimeoutMs !== undefined ? { headersTimeoutMs: opts.headersTimeoutMs } : {}),
     });

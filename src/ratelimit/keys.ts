@@ -20,7 +20,7 @@ export function toolKey(namespace: string, serverName: string, tool: string): st
   return `${prefix(namespace, serverName)}shared:tool:${tool}`;
 }
 
-/** Per-user buckets: ready for when an identity source exists (validate rejects perUser now). */
+/** Per-user buckets (SPEC §4): `userId` is the token's `sub`, raw, as ToolHive keys it. */
 export function userKey(namespace: string, serverName: string, userId: string): string {
   return `${prefix(namespace, serverName)}user:${userId}`;
 }

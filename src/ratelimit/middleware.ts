@@ -1,6 +1,7 @@
 // The rate-limit stage (SPEC §4). Only `tools/call` is limited: every other message returns
-// synchronously with no store call. The buckets a call must pass are built once here, per tool,
-// so the hot path is one Map lookup and one store call. Fail-open lives here, not in the store:
+// synchronously with no store call. The buckets a call must pass are built once per tool (and
+// per user, for per-user buckets: bucketPlan.ts), so the hot path is one or two Map lookups and
+// one store call. Fail-open lives here, not in the store:
 // the store reports failures, this stage decides that a failed check lets the request through
 // (or, with `--rate-limit-failure-mode closed`, answers 503).
 
@@ -9,7 +10,7 @@ import { Rejection, type RejectionKind } from '../errors.js';
 import type { RateLimitConfig } from '../config/types.js';
 import type { Middleware, RequestContext, StageResult } from '../chain/types.js';
 import type { BucketRef, Decision, TokenBucketStore } from './store.js';
-import { bucketRef, sharedKey, toolKey } from './keys.js';
+import { BucketPlan } from './bucketPlan.js';
 import { FailOpenMeter, type FailOpenStats } from './failOpen.js';
 
 export interface RateLimitParams {
@@ -42,20 +43,6 @@ export interface RateLimitMiddleware extends Middleware {
   readonly failOpen: FailOpenStats;
 }
 
-const NO_BUCKETS: readonly BucketRef[] = Object.freeze([]);
-
-/** Per tool: server shared then tool shared (the order decides which scope a rejection names). */
-function planBuckets(p: RateLimitParams): { byTool: Map<string, readonly BucketRef[]>; others: readonly BucketRef[] } {
-  const { namespace, shared, tools } = p.rateLimit;
-  const server = shared ? [bucketRef(sharedKey(namespace, p.serverName), 'shared', shared)] : [];
-  const byTool = new Map<string, readonly BucketRef[]>();
-  for (const t of tools.values()) {
-    if (!t.shared) continue;
-    byTool.set(t.name, Object.freeze([...server, bucketRef(toolKey(namespace, p.serverName, t.name), `tool:${t.name}`, t.shared)]));
-  }
-  return { byTool, others: server.length ? Object.freeze(server) : NO_BUCKETS };
-}
-
 function fmt(tokens: number): string {
   return String(Math.floor(tokens * 10) / 10);
 }
@@ -65,8 +52,7 @@ class RateLimitStage implements RateLimitMiddleware {
   readonly failOpen: FailOpenMeter;
   readonly #store: TokenBucketStore;
   readonly #peek: boolean;
-  readonly #byTool: Map<string, readonly BucketRef[]>;
-  readonly #others: readonly BucketRef[];
+  readonly #plan: BucketPlan;
   readonly #closed: boolean;
   readonly #limited: RejectionKind;
 
@@ -76,9 +62,7 @@ class RateLimitStage implements RateLimitMiddleware {
     this.#closed = deps.failureMode === 'closed';
     this.#limited = deps.code === 429 ? 'RATE_LIMITED_HTTP_CODE' : 'RATE_LIMITED';
     this.failOpen = new FailOpenMeter(deps.logger, { closed: this.#closed });
-    const plan = planBuckets(params);
-    this.#byTool = plan.byTool;
-    this.#others = plan.others;
+    this.#plan = new BucketPlan(params);
   }
 
   handle(ctx: RequestContext): StageResult | Promise<StageResult> {
@@ -88,7 +72,7 @@ class RateLimitStage implements RateLimitMiddleware {
       return undefined;
     }
     const tool = mcp.resourceId;
-    const buckets = (tool !== undefined && this.#byTool.get(tool)) || this.#others;
+    const buckets = this.#plan.for(tool, ctx.principal?.sub);
     if (buckets.length === 0) {
       if (ctx.trace) ctx.note = { summary: `no bucket applies to tool "${tool ?? ''}"` };
       return undefined;
@@ -131,7 +115,7 @@ class RateLimitStage implements RateLimitMiddleware {
       return undefined;
     }
     this.failOpen.recovered();
-    if (ctx.trace !== null) ctx.note = note(d, this.#peek);
+    if (ctx.trace !== null) ctx.note = note(d, this.#peek, this.#plan.perUser ? ctx.principal?.sub : undefined);
     return d.allowed ? undefined : rejection(ctx, d, this.#limited);
   }
 }
@@ -146,19 +130,22 @@ function rejection(ctx: RequestContext, d: Decision, kind: RejectionKind): Rejec
 }
 
 /** Dry-run line: `allowed (shared 97/100, tool:search 4/5)`, `rejected by tool:search (0.4/5, retry in 12s)`. */
-function note(d: Decision, peek: boolean): { summary: string; facts: Record<string, unknown> } {
+function note(d: Decision, peek: boolean, sub: string | undefined): { summary: string; facts: Record<string, unknown> } {
   const states = d.buckets ?? [];
   const facts = {
     buckets: states.map((b) => ({ key: b.key, scope: b.scope, tokens: b.tokens, capacity: b.capacity })),
     consumed: !peek && d.allowed,
     retryAfterSeconds: d.retryAfterSeconds,
+    ...(sub !== undefined ? { user: sub } : {}),
   };
+  // Per-user buckets name whose they are: `user 9/10` is the caller's bucket, not everyone's.
+  const user = sub !== undefined ? ` for user ${JSON.stringify(sub)}` : '';
   if (d.allowed) {
-    return { summary: `allowed (${states.map((b) => `${b.scope} ${fmt(b.tokens)}/${b.capacity}`).join(', ')})`, facts };
+    return { summary: `allowed (${states.map((b) => `${b.scope} ${fmt(b.tokens)}/${b.capacity}`).join(', ')})${user}`, facts };
   }
   const r = states.find((b) => b.scope === d.rejectedScope);
   const state = r ? `${fmt(r.tokens)}/${r.capacity}, ` : '';
-  return { summary: `rejected by ${d.rejectedScope} (${state}retry in ${d.retryAfterSeconds}s)`, facts };
+  return { summary: `rejected by ${d.rejectedScope} (${state}retry in ${d.retryAfterSeconds}s)${user}`, facts };
 }
 
 export function createRateLimitMiddleware(params: RateLimitParams, deps: RateLimitDeps): RateLimitMiddleware {

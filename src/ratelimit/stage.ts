@@ -14,6 +14,11 @@ function summary(rl: RateLimitConfig, store: string): string {
   for (const t of rl.tools.values()) {
     if (t.shared) parts.push(`tool:${t.name} ${bucket(t.shared)}`);
   }
+  // Per user (the token's sub), in ToolHive's order after the shared buckets.
+  if (rl.perUser) parts.push(`user ${bucket(rl.perUser)}`);
+  for (const t of rl.tools.values()) {
+    if (t.perUser) parts.push(`user-tool:${t.name} ${bucket(t.perUser)}`);
+  }
   return `${parts.join(', ')}; tools/call only; store ${store}; namespace ${rl.namespace}`;
 }
 

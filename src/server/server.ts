@@ -1,5 +1,6 @@
 // The node:http server in front of the chain. Per request: one context, the probes (/health,
-// /ready) before the chain, then the stages, then the terminal. Every error a client receives is
+// /ready) and the stages' own endpoints (RFC 9728 metadata) before the chain, then the stages,
+// then the terminal. Every error a client receives is
 // written by writeRejection (src/errors.ts). Shutdown: stop accepting, let requests in flight
 // finish within the grace period, end standalone event streams at once, then cut what remains.
 
@@ -8,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Rejection, ThvError, writeRejection } from '../errors.js';
 import { runChain, type ChainOutcome } from '../chain/run.js';
-import type { Middleware, Terminal } from '../chain/types.js';
+import type { Middleware, StageEndpoint, Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
 import { RequestLog } from '../observability/requestLog.js';
 import { kContext, ServerRequestContext, type ContextResponse, type ResponseCloseSink } from './context.js';
-import { answerHealth, answerReady, probeOf } from './health.js';
+import { answerHealth, answerReady, probeOf, type Probe } from './health.js';
 import { lingerAfterAnswer } from './linger.js';
 
 export const DEFAULT_GRACE_MS = 10_000;
@@ -59,8 +60,10 @@ function formatHost(host: string): string {
 class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   readonly #config: ProxyConfig;
   readonly #stages: readonly Middleware[];
-  /** The stages that judge the HTTP message only; they guard /health and /ready too. */
+  /** The stages that judge the HTTP message only; they guard /health, /ready and stage endpoints too. */
   readonly #probeStages: readonly Middleware[];
+  /** Paths stages answer themselves (RFC 9728 metadata), by exact path. */
+  readonly #endpoints: ReadonlyMap<string, StageEndpoint>;
   readonly #terminal: Terminal;
   readonly #logger: Logger;
   readonly #requestLog: RequestLog;
@@ -74,6 +77,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     this.#config = deps.config;
     this.#stages = deps.stages;
     this.#probeStages = deps.stages.filter((s) => s.guardsProbes === true);
+    this.#endpoints = new Map(deps.stages.flatMap((s) => s.endpoints ?? []).map((e) => [e.path, e]));
     this.#terminal = deps.terminal;
     this.#logger = deps.logger;
     this.#requestLog = new RequestLog(deps.logger);
@@ -117,17 +121,15 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     this.#inFlight.add(ctx);
     if (this.#closing !== null) res.setHeader('connection', 'close');
 
-    if (ctx.httpMethod === 'GET') {
-      const probe = probeOf(ctx.url);
-      if (probe !== undefined) {
-        const guarded = runChain(this.#probeStages, ctx);
-        if (guarded instanceof Promise) {
-          guarded.then((o) => this.#answerProbe(ctx, probe, o), (err: unknown) => this.#internalError(ctx, err));
-        } else {
-          this.#answerProbe(ctx, probe, guarded);
-        }
-        return;
+    const own = this.#ownPath(ctx);
+    if (own !== undefined) {
+      const guarded = runChain(this.#probeStages, ctx);
+      if (guarded instanceof Promise) {
+        guarded.then((o) => this.#answerOwn(ctx, own, o), (err: unknown) => this.#internalError(ctx, err));
+      } else {
+        this.#answerOwn(ctx, own, guarded);
       }
+      return;
     }
 
     const outcome = runChain(this.#stages, ctx);
@@ -138,10 +140,28 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     }
   }
 
-  #answerProbe(ctx: ServerRequestContext, probe: 'health' | 'ready', outcome: ChainOutcome): void {
+  /** A path the proxy answers itself: a probe (GET), or a stage's endpoint (GET, HEAD, OPTIONS). */
+  #ownPath(ctx: ServerRequestContext): Probe | StageEndpoint | undefined {
+    const method = ctx.httpMethod;
+    if (method === 'GET') {
+      const probe = probeOf(ctx.url);
+      if (probe !== undefined) return probe;
+    } else if (method !== 'HEAD' && method !== 'OPTIONS') {
+      return undefined;
+    }
+    if (this.#endpoints.size === 0) return undefined;
+    const q = ctx.url.indexOf('?');
+    return this.#endpoints.get(q === -1 ? ctx.url : ctx.url.slice(0, q));
+  }
+
+  #answerOwn(ctx: ServerRequestContext, own: Probe | StageEndpoint, outcome: ChainOutcome): void {
     if (this.#reject(ctx, outcome)) return;
-    if (probe === 'health') return answerHealth(ctx.res);
-    answerReady(ctx.res, this.#store, this.#terminal).catch((err: unknown) => this.#internalError(ctx, err));
+    if (own === 'health') return answerHealth(ctx.res);
+    if (own === 'ready') {
+      answerReady(ctx.res, this.#store, this.#terminal).catch((err: unknown) => this.#internalError(ctx, err));
+      return;
+    }
+    own.answer(ctx, ctx.res);
   }
 
   /** Write the chain's rejection, if there is one; true when the request was answered. */

@@ -3,10 +3,10 @@
 // already opened is closed again when a later step fails, so a failed start leaves nothing behind.
 
 import type { Logger } from 'pino';
-import { buildChain } from '../chain/build.js';
+import { buildChain, startChain } from '../chain/build.js';
 import { openStore } from '../chain/deps.js';
 import { planChain } from '../chain/plan.js';
-import type { Terminal } from '../chain/types.js';
+import type { Middleware, Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import { endpointPath } from '../config/endpoint.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
@@ -37,6 +37,8 @@ export interface StartOptions extends TerminalOptions {
   readonly requestTimeoutMs?: number | undefined;
   /** Longest silence while a request body arrives (default 60 s, SPEC §14). */
   readonly bodyStallMs?: number | undefined;
+  /** Shortest time between JWKS fetches caused by unknown keys (default 30 s, SPEC §9); tests shorten it. */
+  readonly jwksCooldownMs?: number | undefined;
 }
 
 export { endpointPath } from '../config/endpoint.js';
@@ -45,8 +47,12 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
   const { logger } = opts;
   const store: TokenBucketStore | null = await openStore(config, logger, { commandTimeoutMs: opts.rateLimitTimeoutMs, failureMode: opts.rateLimitFailureMode });
   let terminal: Terminal | undefined;
+  let stages: Middleware[] = [];
+  let served = false;
   try {
-    const stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs, rateLimit: { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode } });
+    stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs, jwksCooldownMs: opts.jwksCooldownMs, rateLimit: { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode } });
+    // The identity provider must answer before anything is spawned or listened on (exit 3).
+    await startChain(stages);
     terminal = await createTerminal(config, logger, opts);
     await terminal.start?.();
     // An HTTP upstream that is down now may come up later: say so, but serve (requests get 502).
@@ -61,6 +67,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
     });
+    served = true; // from here on server.close() releases the stages
     const url = await server.listen().catch(async (err: unknown) => {
       await server.close(0);
       throw err;
@@ -76,6 +83,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
     // server.close() already released terminal and store when listen failed; closing twice is harmless.
     await terminal?.close?.().catch(() => undefined);
     await store?.close().catch(() => undefined);
+    if (!served) for (const stage of stages) await stage.close?.().catch(() => undefined);
     throw err;
   }
 }

@@ -52,7 +52,7 @@ export class WebhookCaller {
   async call(ctx: RequestContext, body: Buffer): Promise<WebhookExchange> {
     const start = performance.now();
     const now = Date.now();
-    const payload = this.#payload.build(body, ctx.clientIp, now);
+    const payload = this.#payload.build(body, ctx.clientIp, now, ctx.principal);
     const result = await this.#client.call(payload.bytes, requestHeaders(this.webhook.hmacSecret, payload.bytes, now));
     const { verdict, answer } = judge(result);
     const raw = result.ok ? result.body : undefined;

@@ -5,6 +5,7 @@
 // encoded once, at construction.
 
 import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
 
 /** Version of the webhook wire format (ToolHive's webhook.APIVersion). */
 export const WEBHOOK_API_VERSION = 'v0.1.0';
@@ -41,13 +42,17 @@ export class PayloadBuilder {
 
   /**
    * `body` must be one JSON value (the MCP parser has judged it); it is copied in unchanged.
-   * `principal` is null: the proxy has no identity source yet (SPEC §2, perUser).
+   * `principal`: the authenticated caller (SPEC §9), serialised once per token; null without
+   * authentication.
    */
-  build(body: Buffer, sourceIp: string, nowMs: number): WebhookPayload {
+  build(body: Buffer, sourceIp: string, nowMs: number, principal: Principal | null | undefined = null): WebhookPayload {
     const uid = randomUUID();
-    const mid = `${uid}","timestamp":"${formatTimestamp(nowMs)}","principal":null,"mcp_request":`;
+    // The principal's claims may hold any Unicode: that part is encoded as UTF-8, the rest is ASCII.
+    const mid = principal
+      ? Buffer.from(`${uid}","timestamp":"${formatTimestamp(nowMs)}","principal":${principal.json},"mcp_request":`, 'utf8')
+      : Buffer.from(`${uid}","timestamp":"${formatTimestamp(nowMs)}","principal":null,"mcp_request":`, 'latin1');
     const tail = `${this.#serverNamePart}${JSON.stringify(sourceIp)}${this.#transportTail}`;
-    const bytes = Buffer.concat([this.#head, Buffer.from(mid, 'latin1'), body, Buffer.from(tail, 'utf8')]);
+    const bytes = Buffer.concat([this.#head, mid, body, Buffer.from(tail, 'utf8')]);
     return { uid, bytes };
   }
 }
