@@ -26,6 +26,16 @@ export const REJECTIONS = {
   /** `--rate-limit-failure-mode closed` while the store cannot answer (SPEC §4). */
   RATE_LIMIT_UNAVAILABLE: { status: 503, code: -32603, message: 'Rate limiter unavailable' },
   WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by policy' },
+  /** Cedar denied (SPEC §10): ToolHive's answer (pkg/authz/middleware.go handleUnauthorized). */
+  AUTHZ_DENIED: { status: 403, code: 403, message: 'Unauthorized' },
+  /**
+   * tools/call of a tool hidden by tools_filter: answered as ToolHive does, like a tool that does
+   * not exist (HTTP 200, -32602); 400 for a client that does not accept JSON (pkg/mcp/tool_filter.go).
+   */
+  TOOL_NOT_FOUND: { status: 200, code: -32602, message: 'tool not found' },
+  TOOL_NOT_FOUND_NOT_JSON: { status: 400, code: -32602, message: 'tool not found' },
+  /** A list answer that cannot be filtered (too large, or a frame smuggling a result): never passed unfiltered. */
+  LIST_FILTER_FAILED: { status: 500, code: -32603, message: 'internal error' },
   // Mutating webhooks (SPEC §11): ToolHive's statuses and messages (pkg/webhook/mutating), so a
   // client sees the same answer from either proxy. Every 500 but the denials follows failure_policy.
   MUTATING_WEBHOOK_DENIED: { status: 403, code: 403, message: 'Request denied by webhook policy' },

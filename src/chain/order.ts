@@ -5,12 +5,14 @@
 
 import type { StageModule } from './stage.js';
 import { authenticationStage } from '../auth/stage.js';
+import { authorizationStage } from '../authz/stage.js';
 import { bodyLimitStage } from '../guard/bodyLimitStage.js';
 import { hostGuardStage } from '../guard/hostGuardStage.js';
 import { parserStage } from '../mcp/parserStage.js';
 import { rateLimitStage } from '../ratelimit/stage.js';
 import { mutatingWebhookStage } from '../webhook/mutatingStage.js';
 import { webhookStage } from '../webhook/stage.js';
+import { toolFilterStage } from '../toolfilter/stage.js';
 
 export const STAGE_ORDER: readonly StageModule[] = [
   // First: the HTTP message itself (target, framing) and an oversized body are refused before
@@ -24,6 +26,10 @@ export const STAGE_ORDER: readonly StageModule[] = [
   authenticationStage,
   // Every decision after this reads the parsed message; nothing re-parses the body.
   parserStage,
+  // Right after the parser, as ToolHive's tool filter sits before its parser: a call to a hidden
+  // tool costs nothing more, and a renamed call carries its real name into every later stage
+  // (rate-limit tool buckets, webhooks and Cedar judge the real name).
+  toolFilterStage,
   // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.
   rateLimitStage,
   // Before validation (and authorization): policy must judge the request that is forwarded, so
@@ -31,4 +37,7 @@ export const STAGE_ORDER: readonly StageModule[] = [
   mutatingWebhookStage,
   // Last: policy sees only requests that will otherwise be forwarded; config order, first deny wins.
   webhookStage,
+  // After the webhooks (ToolHive's order): Cedar judges the request that is actually forwarded,
+  // after every mutation; last before the proxy, whose answers it filters.
+  authorizationStage,
 ];

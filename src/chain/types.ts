@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Rejection } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
+import type { ListEdit } from '../mcp/listAnswer.js';
 import type { Principal } from '../auth/principal.js';
 
 export type { Principal } from '../auth/principal.js';
@@ -64,6 +65,12 @@ export interface RequestContext {
    * (undefined) while nothing patched the request.
    */
   patches?: AppliedPatchOp[] | undefined;
+  /**
+   * Pushed by stages that edit the answer (Cedar list filtering, the tool filter): the terminal
+   * runs them on list answers, last pushed first (src/mcp/listAnswer.ts). Absent: the answer
+   * streams through untouched.
+   */
+  listEdits?: ListEdit[] | undefined;
   /**
    * Set by authentication: who sent the request (the verified token's sub and claims). Absent or
    * null when the config has no oidc_config; with one, every request past that stage has it.

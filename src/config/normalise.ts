@@ -153,6 +153,12 @@ export function normalise({ file: f, source, overrides, env, secrets, redisFiles
     redis: rl !== null && store === 'redis' ? redis(f, env, redisFiles ?? { tls: null, sentinelTls: null }) : null,
     webhooks: (f.validating_webhooks ?? []).map((w, i) => webhook(w, secrets.validating_webhooks[i] ?? null)),
     mutatingWebhooks: (f.mutating_webhooks ?? []).map((w, i) => webhook(w, secrets.mutating_webhooks[i] ?? null)),
+    // Compiled by src/authz/config.ts and src/toolfilter/config.ts. Empty values are Go's nil: off.
+    authz: f.authz_config || f.authz_config_path ? { config: f.authz_config ?? null, path: f.authz_config_path || null } : null,
+    tools:
+      (f.tools_filter?.length ?? 0) > 0 || Object.keys(f.tools_override ?? {}).length > 0
+        ? { filter: f.tools_filter ?? [], override: f.tools_override ?? {} }
+        : null,
     // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.
     oidc: f.oidc_config ? { document: f.oidc_config as Record<string, unknown>, envClientSecret: env.THV_OIDC_CLIENT_SECRET } : null,
   };

@@ -92,6 +92,27 @@ export interface OidcConfigFile {
   scopes?: string[];
 }
 
+/** ToolHive's authz.Config (pkg/authz/authorizers), type cedarv1; compiled by src/authz/config.ts (SPEC §10). */
+export interface AuthzConfigFile {
+  version: string;
+  type: string;
+  cedar?: {
+    policies: string[];
+    entities_json?: string;
+    group_claim_name?: string;
+    role_claim_name?: string;
+    group_entity_type?: string;
+    multi_valued_claims?: string[];
+    primary_upstream_provider?: string;
+  };
+}
+
+/** A tools_override entry: what the client sees instead of the real name/description. */
+export interface ToolOverrideFile {
+  name?: string;
+  description?: string;
+}
+
 /** An entry of ToolHive's `middleware_configs` (judged by middlewareConfigs.ts, not run). */
 export interface MiddlewareConfigFile {
   type: string;
@@ -127,6 +148,12 @@ export interface RunConfigFile {
   /** Accepted: the parser is always strict. */
   strict_protocol_validation?: boolean;
   middleware_configs?: MiddlewareConfigFile[];
+  /** Cedar authorization (SPEC §10); authz_config_path wins when both are set, as in ToolHive. */
+  authz_config?: AuthzConfigFile | null;
+  authz_config_path?: string;
+  /** Tool visibility and renaming (SPEC §10). */
+  tools_filter?: string[] | null;
+  tools_override?: Record<string, ToolOverrideFile> | null;
   oidc_config?: OidcConfigFile | null;
 }
 
@@ -249,6 +276,10 @@ export interface ProxyConfig {
   readonly webhooks: readonly WebhookConfig[];
   /** mutating_webhooks, in config order (SPEC §11). */
   readonly mutatingWebhooks: readonly WebhookConfig[];
+  /** authz_config / authz_config_path as written, compiled by src/authz/stage.ts; absent or null: off. */
+  readonly authz?: { readonly config: AuthzConfigFile | null; readonly path: string | null } | null;
+  /** tools_filter / tools_override as written, compiled by src/toolfilter/stage.ts; absent or null: off. */
+  readonly tools?: { readonly filter: readonly string[]; readonly override: Readonly<Record<string, ToolOverrideFile>> } | null;
   /**
    * oidc_config as written (any key case) with THV_OIDC_CLIENT_SECRET, compiled by the
    * authentication stage (src/auth/stage.ts); absent or null: no authentication.

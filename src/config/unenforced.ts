@@ -23,12 +23,8 @@ export interface UnenforcedField {
 const hasEntries = (v: unknown): boolean => isObject(v) && Object.keys(v).length > 0;
 
 export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
-  { field: 'authz_config', does: 'authorizes every request with Cedar policies' },
-  { field: 'authz_config_path', does: 'authorizes every request with the Cedar policies of this file' },
   { field: 'audit_config', does: 'writes an audit event for every request' },
   { field: 'audit_config_path', does: 'writes an audit event for every request (configured in this file)' },
-  { field: 'tools_filter', does: 'hides, and refuses calls to, every tool not listed' },
-  { field: 'tools_override', does: 'renames tools and rewrites their descriptions' },
   { field: 'token_exchange_config', does: "exchanges the client's token for an upstream token (RFC 8693)" },
   { field: 'aws_sts_config', does: "exchanges the client's token for AWS credentials and signs upstream requests (SigV4)" },
   { field: 'upstream_swap_config', does: "swaps the client's token for the upstream identity provider's token" },

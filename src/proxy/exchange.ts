@@ -10,6 +10,17 @@ import { Rejection, writeRejection } from '../errors.js';
 import type { RequestContext } from '../chain/types.js';
 import { clientResponseHeaders, isEventStream, markUnbuffered, type OutgoingHeaders } from './headers.js';
 import type { EndpointRewriter } from './sseEndpoint.js';
+import { editListAnswer, listKindOf } from '../mcp/listAnswer.js';
+import { MAX_LIST_ANSWER_BYTES, SseListFilter } from './sseListFilter.js';
+
+/** A JSON list answer held until complete, so it can be filtered (SPEC §10); bounded. */
+interface HeldAnswer {
+  readonly status: number;
+  readonly statusMessage: string | undefined;
+  readonly headers: OutgoingHeaders;
+  readonly chunks: Buffer[];
+  size: number;
+}
 
 const kExchange = Symbol('thv.proxy.exchange');
 type ExchangeResponse = ServerResponse & { [kExchange]?: Exchange };
@@ -43,6 +54,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly #res: ExchangeResponse;
   readonly #makeRewriter: (() => EndpointRewriter) | null;
   #rewriter: EndpointRewriter | null = null;
+  /** List filtering (ctx.listEdits): SSE answers event by event, JSON answers whole. */
+  #listFilter: SseListFilter | null = null;
+  #held: HeldAnswer | null = null;
+  /** A list answer could not be filtered: the client got LIST_FILTER_FAILED, the upstream was aborted. */
+  #filterFailed = false;
   controller: Dispatcher.DispatchController | null = null;
   /** The upstream exchange ended (complete or failed). */
   #done = false;
@@ -87,6 +103,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
       this.#ctx.streaming = true;
       if (this.#makeRewriter !== null) this.#rewriter = this.#makeRewriter();
     }
+    const edits = this.#ctx.listEdits;
+    if (edits !== undefined && statusCode < 300) {
+      // Non-2xx answers carry no list (ToolHive passes them through too).
+      delete out['content-length'];
+      const mcp = this.#ctx.mcp;
+      if (!sse) {
+        this.#held = { status: statusCode, statusMessage, headers: out, chunks: [], size: 0 };
+        return;
+      }
+      this.#listFilter = new SseListFilter(edits, listKindOf(mcp?.method), mcp?.id);
+    }
     if (statusMessage) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
     // Send the head now: an SSE client waits for it before any event arrives.
@@ -96,7 +123,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const res = this.#res;
     if (res.writableEnded || res.destroyed) return;
-    const data = this.#rewriter === null ? chunk : this.#rewriter.push(chunk);
+    if (this.#held !== null) {
+      this.#hold(controller, this.#held, chunk);
+      return;
+    }
+    let data = this.#rewriter === null ? chunk : this.#rewriter.push(chunk);
+    if (data !== null && this.#listFilter !== null) data = this.#listFilter.push(data);
     if (data !== null && !res.write(data)) {
       controller.pause();
       // Added on the first pause only: most responses never fill the socket buffer.
@@ -111,14 +143,54 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#finish();
     const res = this.#res;
     if (res.writableEnded || res.destroyed) return;
-    const rest = this.#rewriter?.flush() ?? null;
+    if (this.#held !== null) {
+      this.#writeHeld(this.#held);
+      return;
+    }
+    let rest = this.#rewriter?.flush() ?? null;
+    const filter = this.#listFilter;
+    if (filter !== null) {
+      const parts = [rest === null ? null : filter.push(rest), filter.flush()].filter((b): b is Buffer => b !== null);
+      rest = parts.length === 0 ? null : Buffer.concat(parts);
+    }
     if (rest !== null) res.end(rest);
     else res.end();
   }
 
+  #hold(controller: Dispatcher.DispatchController, held: HeldAnswer, chunk: Buffer): void {
+    held.size += chunk.length;
+    if (held.size <= MAX_LIST_ANSWER_BYTES) {
+      held.chunks.push(chunk);
+      return;
+    }
+    // Too large to filter: never passed on unfiltered.
+    this.#filterFailed = true;
+    this.#held = null;
+    controller.abort(new Error('list answer too large to filter'));
+    this.#noteFailure(`list answer over ${MAX_LIST_ANSWER_BYTES} bytes: not filtered, refused`);
+    writeRejection(this.#res, new Rejection('LIST_FILTER_FAILED', this.#ctx.mcp?.id, { reason: this.#ctx.reason }));
+  }
+
+  #writeHeld(held: HeldAnswer): void {
+    const res = this.#res;
+    const body = Buffer.concat(held.chunks, held.size);
+    const mcp = this.#ctx.mcp;
+    const outcome = editListAnswer(body.toString('utf8'), this.#ctx.listEdits!, listKindOf(mcp?.method), mcp?.id);
+    if (outcome?.failed === true) {
+      this.#noteFailure('list answer carried a result outside a clean response: refused');
+      writeRejection(res, new Rejection('LIST_FILTER_FAILED', mcp?.id, { reason: this.#ctx.reason }));
+      return;
+    }
+    const out = outcome === null ? body : Buffer.from(outcome.text);
+    held.headers['content-length'] = String(out.length);
+    if (held.statusMessage) res.writeHead(held.status, held.statusMessage, held.headers);
+    else res.writeHead(held.status, held.headers);
+    res.end(out);
+  }
+
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#finish();
-    if (this.#clientGone || err instanceof ClientGoneError) return;
+    if (this.#clientGone || this.#filterFailed || err instanceof ClientGoneError) return;
     const res = this.#res;
     const code = (err as { code?: string }).code ?? err.name;
     const reason = `${code}: ${err.message}`;

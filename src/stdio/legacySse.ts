@@ -11,6 +11,7 @@ import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
+import { withListEdits } from './editedReply.js';
 import { pathOf, queryParam, reject, sendAccepted } from './http.js';
 
 /** Everything for a legacy session goes on its one stream; one object per session, not per request. */
@@ -100,7 +101,7 @@ export class LegacySseEndpoint {
     }
     this.#bridge.sessions.seen(session);
     let refused: Rejection | undefined;
-    if (msg.kind === 'request') refused = this.#bridge.request(session, msg, reply);
+    if (msg.kind === 'request') refused = this.#bridge.request(session, msg, withListEdits(reply, ctx));
     else if (msg.kind === 'notification') this.#bridge.notification(session, msg, ctx.body);
     else refused = this.#bridge.response(session, msg, ctx.body);
     if (refused) reject(ctx, res, refused);

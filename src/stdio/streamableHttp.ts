@@ -15,6 +15,7 @@ import type { Bridge } from './bridge.js';
 import type { Session } from './sessions.js';
 import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
+import { withListEdits } from './editedReply.js';
 import { pathOf, reject, sendAccepted, sendEmpty } from './http.js';
 
 const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
@@ -165,7 +166,7 @@ export class StreamableHttpEndpoint {
     const session = this.#session(ctx, res, msg.id);
     if (!session) return;
     let refused: Rejection | undefined;
-    if (msg.kind === 'request') refused = bridge.request(session, msg, this.#reply(ctx, res, session));
+    if (msg.kind === 'request') refused = bridge.request(session, msg, withListEdits(this.#reply(ctx, res, session), ctx));
     else if (msg.kind === 'notification') bridge.notification(session, msg, ctx.body);
     else refused = bridge.response(session, msg, ctx.body);
     if (refused) reject(ctx, res, refused);

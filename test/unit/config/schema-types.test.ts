@@ -7,6 +7,8 @@ import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
 import type {
   BucketFile,
   MiddlewareConfigFile,
+  AuthzConfigFile,
+  ToolOverrideFile,
   OidcConfigFile,
   RateLimitConfigFile,
   RedisTlsFile,
@@ -27,6 +29,7 @@ const runConfig = {
   allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
   validating_webhooks: 'optional', mutating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
   middleware_configs: 'optional', $schema: 'optional', oidc_config: 'optional',
+  authz_config: 'optional', authz_config_path: 'optional', tools_filter: 'optional', tools_override: 'optional',
 } as const satisfies Presence<RunConfigFile>;
 const oidc = {
   issuer: 'optional', audience: 'optional', jwksurl: 'optional', clientID: 'optional', clientSecret: 'optional',
@@ -34,6 +37,12 @@ const oidc = {
   insecureAllowHTTP: 'optional', resourceURL: 'optional', scopes: 'optional',
 } as const satisfies Presence<OidcConfigFile>;
 const middlewareConfig = { type: 'required', parameters: 'optional' } as const satisfies Presence<MiddlewareConfigFile>;
+const authz = { version: 'required', type: 'required', cedar: 'optional' } as const satisfies Presence<AuthzConfigFile>;
+const cedar = {
+  policies: 'required', entities_json: 'optional', group_claim_name: 'optional', role_claim_name: 'optional',
+  group_entity_type: 'optional', multi_valued_claims: 'optional', primary_upstream_provider: 'optional',
+} as const satisfies Presence<NonNullable<AuthzConfigFile['cedar']>>;
+const toolOverride = { name: 'optional', description: 'optional' } as const satisfies Presence<ToolOverrideFile>;
 const bucket = { maxTokens: 'required', refillPeriod: 'required' } as const satisfies Presence<BucketFile>;
 const toolLimit = { name: 'required', shared: 'optional', perUser: 'optional' } as const satisfies Presence<ToolLimitFile>;
 const rateLimit = { shared: 'optional', perUser: 'optional', tools: 'optional' } as const satisfies Presence<RateLimitConfigFile>;
@@ -98,6 +107,9 @@ t.test('§2 every object of the schema has exactly the fields of its TypeScript 
     ['WebhookFile (mutating)', at('mutating_webhooks', '[]'), webhook],
     ['MiddlewareConfigFile', at('middleware_configs', '[]'), middlewareConfig],
     ['OidcConfigFile', at('oidc_config'), oidc],
+    ['AuthzConfigFile', at('authz_config'), authz],
+    ['AuthzConfigFile.cedar', at('authz_config', 'cedar'), cedar],
+    ['ToolOverrideFile', (at('tools_override') as { additionalProperties: Node }).additionalProperties, toolOverride],
   ];
   for (const [name, node, keys] of table) {
     t.strictSame(shape(node), { ...keys }, name);

@@ -36,12 +36,8 @@ const unenforced = new Set(UNENFORCED_FIELDS.map((f) => f.field));
 
 /** A value that makes ToolHive act on each field. */
 const SAMPLE: Record<string, unknown> = {
-  authz_config: { version: '1.0', type: 'cedarv1', cedar: { policies: ['permit(principal, action, resource);'], entities_json: '[]' } },
-  authz_config_path: '/etc/thv/authz.json',
   audit_config: { component: 'search' },
   audit_config_path: '/etc/thv/audit.json',
-  tools_filter: ['search'],
-  tools_override: { search: { name: 'find' } },
   token_exchange_config: { token_url: 'https://sts.example/token' },
   aws_sts_config: { region: 'eu-west-1' },
   upstream_swap_config: { provider_name: 'github' },
@@ -89,14 +85,14 @@ t.test('§2 an unenforced field is an error naming it', async (t) => {
 t.test('§2 --allow-unenforced turns the named fields (only) into warnings', async (t) => {
   const doc = baseConfig();
   doc.token_exchange_config = SAMPLE.token_exchange_config;
-  doc.tools_filter = SAMPLE.tools_filter;
+  doc.aws_sts_config = SAMPLE.aws_sts_config;
   const one = load(doc, { allowUnenforced: ['token_exchange_config'] });
-  t.strictSame(problems(one), ['/tools_filter: not enforced by thv-proxy: a ToolHive replica hides, and refuses calls to, every tool not listed; remove the field, or pass --allow-unenforced tools_filter to run without it']);
-  const both = load(doc, { allowUnenforced: ['token_exchange_config', 'tools_filter'] });
+  t.strictSame(problems(one), ['/aws_sts_config: not enforced by thv-proxy: a ToolHive replica exchanges the client\'s token for AWS credentials and signs upstream requests (SigV4); remove the field, or pass --allow-unenforced aws_sts_config to run without it']);
+  const both = load(doc, { allowUnenforced: ['token_exchange_config', 'aws_sts_config'] });
   t.equal(both.ok, true);
   t.match(both.warnings, [
-    'tools_filter is not enforced (--allow-unenforced): a ToolHive replica hides, and refuses calls to, every tool not listed, this one does not',
     "token_exchange_config is not enforced (--allow-unenforced): a ToolHive replica exchanges the client's token for an upstream token (RFC 8693), this one does not",
+    'aws_sts_config is not enforced (--allow-unenforced): a ToolHive replica exchanges the client\'s token for AWS credentials and signs upstream requests (SigV4), this one does not',
   ]);
 });
 
@@ -179,14 +175,14 @@ t.test('§2 middleware_configs as ToolHive\'s operator writes it loads: every en
 
 t.test('§2 a middleware_configs entry built from an unenforced field is an error, allowed by that field or by middleware_configs', async (t) => {
   const chain = operatorChain();
-  chain.splice(6, 0, { type: 'authorization', parameters: { config_data: {} } });
+  chain.splice(6, 0, { type: 'awssts', parameters: { region: 'eu-west-1' } });
   chain[1] = { type: 'tokenexchange', parameters: { token_url: 'https://sts.example/token' } };
   const lines = problems(load(withChain(chain)));
   t.strictSame(lines, [
     '/middleware_configs/1/type: ToolHive middleware "tokenexchange" (from token_exchange_config) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced token_exchange_config',
-    '/middleware_configs/6/type: ToolHive middleware "authorization" (from authz_config/authz_config_path) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced authz_config',
+    '/middleware_configs/6/type: ToolHive middleware "awssts" (from aws_sts_config) would run in a ToolHive replica, and thv-proxy does not enforce it; remove the entry, or pass --allow-unenforced aws_sts_config',
   ]);
-  t.equal(problems(load(withChain(chain), { allowUnenforced: ['token_exchange_config', 'authz_config_path'] })).length, 0, 'allowed by their fields');
+  t.equal(problems(load(withChain(chain), { allowUnenforced: ['token_exchange_config', 'aws_sts_config'] })).length, 0, 'allowed by their fields');
   const all = load(withChain(chain), { allowUnenforced: ['middleware_configs'] });
   t.equal(all.ok, true);
   t.match(all.warnings, [/^middleware_configs\/1: ToolHive middleware "tokenexchange" \(from token_exchange_config\) would run in a ToolHive replica, and thv-proxy does not enforce it \(--allow-unenforced\)$/, /^middleware_configs\/6: /]);
