@@ -9,6 +9,7 @@ import { authorizationStage } from '../authz/stage.js';
 import { bodyLimitStage } from '../guard/bodyLimitStage.js';
 import { hostGuardStage } from '../guard/hostGuardStage.js';
 import { parserStage } from '../mcp/parserStage.js';
+import { stdioEndpointStage } from '../stdio/endpointStage.js';
 import { rateLimitStage } from '../ratelimit/stage.js';
 import { mutatingWebhookStage } from '../webhook/mutatingStage.js';
 import { webhookStage } from '../webhook/stage.js';
@@ -30,6 +31,9 @@ export const STAGE_ORDER: readonly StageModule[] = [
   // tool costs nothing more, and a renamed call carries its real name into every later stage
   // (rate-limit tool buckets, webhooks and Cedar judge the real name).
   toolFilterStage,
+  // stdio upstreams: a request the endpoint cannot route (path, method, no session named) is
+  // refused before it is charged or sent to a webhook, and dry-run and the log name why.
+  stdioEndpointStage,
   // Before webhooks: a rejected call costs one Redis round trip instead of N webhook calls.
   rateLimitStage,
   // Before validation (and authorization): policy must judge the request that is forwarded, so

@@ -12,7 +12,7 @@ import type { Session } from './sessions.js';
 import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
 import { withListEdits } from './editedReply.js';
-import { pathOf, queryParam, reject, sendAccepted } from './http.js';
+import { queryParam, reject, sendAccepted } from './http.js';
 
 /** Everything for a legacy session goes on its one stream; one object per session, not per request. */
 class StreamReply implements Reply {
@@ -51,13 +51,10 @@ export class LegacySseEndpoint {
     this.#settings = settings;
   }
 
+  /** Route, method, message and sessionId were checked by the stdio-endpoint stage (endpointStage.ts). */
   handle(ctx: RequestContext, res: ServerResponse): void {
-    const path = pathOf(ctx.url);
-    if (path === '/sse' && ctx.httpMethod === 'GET') this.#open(ctx, res);
-    else if (path === '/messages' && ctx.httpMethod === 'POST') this.#message(ctx, res);
-    else if (path === '/sse' || path === '/messages') {
-      reject(ctx, res, new Rejection('METHOD_NOT_ALLOWED', ctx.mcp?.id, { headers: { allow: path === '/sse' ? 'GET' : 'POST' }, reason: `${ctx.httpMethod} ${path}` }));
-    } else reject(ctx, res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
+    if (ctx.httpMethod === 'GET') this.#open(ctx, res);
+    else this.#message(ctx, res);
   }
 
   #open(ctx: RequestContext, res: ServerResponse): void {
@@ -78,22 +75,10 @@ export class LegacySseEndpoint {
   }
 
   #message(ctx: RequestContext, res: ServerResponse): void {
-    const msg = ctx.mcp;
-    const id = msg?.id;
-    if (!msg || !ctx.body) {
-      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'POST /messages needs a JSON-RPC message' }));
-      return;
-    }
-    const sessionId = queryParam(ctx.url, 'sessionId');
-    if (sessionId === null) {
-      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId is not valid percent-encoding' }));
-      return;
-    }
-    if (!sessionId) {
-      reject(ctx, res, new Rejection('INVALID_REQUEST', id, { reason: 'sessionId query parameter is required' }));
-      return;
-    }
-    const session = this.#bridge.sessions.get(sessionId);
+    const msg = ctx.mcp!;
+    const body = ctx.body!;
+    const id = msg.id;
+    const session = this.#bridge.sessions.get(queryParam(ctx.url, 'sessionId')!);
     const reply = session && this.#replies.get(session);
     if (!session || !reply) {
       reject(ctx, res, new Rejection('NOT_FOUND', id, { reason: 'unknown session' }));
@@ -102,8 +87,8 @@ export class LegacySseEndpoint {
     this.#bridge.sessions.seen(session);
     let refused: Rejection | undefined;
     if (msg.kind === 'request') refused = this.#bridge.request(session, msg, withListEdits(reply, ctx));
-    else if (msg.kind === 'notification') this.#bridge.notification(session, msg, ctx.body);
-    else refused = this.#bridge.response(session, msg, ctx.body);
+    else if (msg.kind === 'notification') this.#bridge.notification(session, msg, body);
+    else refused = this.#bridge.response(session, msg, body);
     if (refused) reject(ctx, res, refused);
     else sendAccepted(res);
   }

@@ -16,9 +16,7 @@ import type { Session } from './sessions.js';
 import type { SessionCaps } from './sessionCaps.js';
 import { SseStream, type SseSettings } from './sseStream.js';
 import { withListEdits } from './editedReply.js';
-import { pathOf, reject, sendAccepted, sendEmpty } from './http.js';
-
-const ALLOW = Object.freeze({ allow: 'GET, POST, DELETE' });
+import { reject, sendAccepted, sendEmpty } from './http.js';
 
 class PostReply implements Reply {
   readonly #res: ServerResponse;
@@ -121,33 +119,16 @@ export class StreamableHttpEndpoint {
     this.#gone = (call) => bridge.cancel(call, 'client went away');
   }
 
+  /** Route, method and the session header were checked by the stdio-endpoint stage (endpointStage.ts). */
   handle(ctx: RequestContext, res: ServerResponse): void {
-    const path = pathOf(ctx.url);
-    if (path !== '/mcp' && path !== '/mcp/') {
-      reject(ctx, res, new Rejection('NOT_FOUND', ctx.mcp?.id, { reason: `no route ${path}` }));
-      return;
-    }
-    switch (ctx.httpMethod) {
-      case 'POST':
-        this.#post(ctx, res);
-        return;
-      case 'GET':
-        this.#get(ctx, res);
-        return;
-      case 'DELETE':
-        this.#delete(ctx, res);
-        return;
-      default:
-        reject(ctx, res, new Rejection('METHOD_NOT_ALLOWED', undefined, { headers: ALLOW, reason: `${ctx.httpMethod} /mcp` }));
-    }
+    if (ctx.httpMethod === 'POST') this.#post(ctx, res);
+    else if (ctx.httpMethod === 'GET') this.#get(ctx, res);
+    else this.#delete(ctx, res);
   }
 
   #post(ctx: RequestContext, res: ServerResponse): void {
-    const msg = ctx.mcp;
-    if (!msg || !ctx.body) {
-      reject(ctx, res, new Rejection('INVALID_REQUEST', undefined, { reason: 'POST /mcp needs a JSON-RPC message' }));
-      return;
-    }
+    const msg = ctx.mcp!;
+    const body = ctx.body!;
     const bridge = this.#bridge;
     if (msg.kind === 'request' && msg.method === 'initialize') {
       // A new client: its own session, whatever header it sent.
@@ -167,8 +148,8 @@ export class StreamableHttpEndpoint {
     if (!session) return;
     let refused: Rejection | undefined;
     if (msg.kind === 'request') refused = bridge.request(session, msg, withListEdits(this.#reply(ctx, res, session), ctx));
-    else if (msg.kind === 'notification') bridge.notification(session, msg, ctx.body);
-    else refused = bridge.response(session, msg, ctx.body);
+    else if (msg.kind === 'notification') bridge.notification(session, msg, body);
+    else refused = bridge.response(session, msg, body);
     if (refused) reject(ctx, res, refused);
     else if (msg.kind !== 'request') sendAccepted(res);
   }
@@ -194,14 +175,9 @@ export class StreamableHttpEndpoint {
     return new PostReply(res, acceptsEventStream(ctx.headers.accept), session, this.#settings, this.#gone);
   }
 
-  /** The session the request names: 400 without the header, 404 when unknown, ended or expired (MCP spec). */
+  /** The session the request names (the stage saw the header): 404 when unknown, ended or expired (MCP spec). */
   #session(ctx: RequestContext, res: ServerResponse, rid: JsonRpcId): Session | undefined {
-    const header = ctx.headers['mcp-session-id'];
-    if (typeof header !== 'string' || header === '') {
-      reject(ctx, res, new Rejection('INVALID_REQUEST', rid, { reason: 'Mcp-Session-Id header is required' }));
-      return undefined;
-    }
-    const session = this.#bridge.sessions.get(header);
+    const session = this.#bridge.sessions.get(ctx.headers['mcp-session-id'] as string);
     if (!session) {
       reject(ctx, res, new Rejection('NOT_FOUND', rid, { reason: 'unknown session' }));
       return undefined;

@@ -9,14 +9,15 @@ const RL = { shared: { maxTokens: 5, refillPeriod: '1s' } };
 const HOOK = (name: string) => ({ name, url: 'http://127.0.0.1:9/x', failure_policy: 'fail', tls_config: { insecure_skip_verify: true } });
 
 const table: Array<[string, Record<string, unknown>, string[]]> = [
-  ['loopback, nothing configured', { rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'host-guard', 'mcp-parser']],
-  ['non-loopback listener: no host guard', { host: '0.0.0.0', rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'mcp-parser']],
-  ['rate limit', { rate_limit_config: RL }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit']],
-  ['webhooks in config order after the rate limit', { rate_limit_config: RL, validating_webhooks: [HOOK('a'), HOOK('b')] }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'webhook a', 'webhook b']],
+  ['loopback, nothing configured', { rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint']],
+  ['non-loopback listener: no host guard', { host: '0.0.0.0', rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'mcp-parser', 'stdio-endpoint']],
+  ['rate limit', { rate_limit_config: RL }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit']],
+  ['webhooks in config order after the rate limit', { rate_limit_config: RL, validating_webhooks: [HOOK('a'), HOOK('b')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit', 'webhook a', 'webhook b']],
+  ['an HTTP upstream: no stdio endpoint checks', { transport: 'streamable-http', command: undefined, cmd_args: undefined, target_port: 9000, rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'host-guard', 'mcp-parser']],
   ['authentication right after the host guard (§9: identity before everything that reads it)', { oidc_config: { issuer: 'https://idp.example.com', audience: 'mcp' } }, ['body-limit', 'host-guard', 'authentication', 'mcp-parser', 'rate-limit']],
   ['authentication first on a non-loopback listener', { host: '0.0.0.0', oidc_config: { Issuer: 'https://idp.example.com' }, rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'authentication', 'mcp-parser']],
-  ['webhooks without a rate limit', { rate_limit_config: undefined, scaling_config: undefined, validating_webhooks: [HOOK('only')] }, ['body-limit', 'host-guard', 'mcp-parser', 'webhook only']],
-  ['mutating webhooks after the rate limit, before the validating ones, each in config order', { rate_limit_config: RL, validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m1'), HOOK('m2')] }, ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'mutating-webhook m1', 'mutating-webhook m2', 'webhook v']],
+  ['webhooks without a rate limit', { rate_limit_config: undefined, scaling_config: undefined, validating_webhooks: [HOOK('only')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'webhook only']],
+  ['mutating webhooks after the rate limit, before the validating ones, each in config order', { rate_limit_config: RL, validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m1'), HOOK('m2')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit', 'mutating-webhook m1', 'mutating-webhook m2', 'webhook v']],
 ];
 
 for (const [what, extra, names] of table) {

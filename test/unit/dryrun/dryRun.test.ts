@@ -38,9 +38,9 @@ t.test('§1 forward: every stage in chain order, then the recorder; nothing cons
   const r = await run(store, README_CALL);
   t.equal(r.verdict, 'forward');
   t.equal(r.response, undefined);
-  t.same(r.stages.map((s) => s.stage), ['body-limit', 'host-guard', 'parser', 'rate-limit', 'proxy']);
+  t.same(r.stages.map((s) => s.stage), ['body-limit', 'host-guard', 'parser', 'stdio-endpoint', 'rate-limit', 'proxy']);
   t.ok(r.stages.every((s) => s.outcome === 'continue'));
-  t.equal(r.stages[3]!.summary, 'allowed (shared 100/100, tool:echo 10/10)');
+  t.equal(r.stages[4]!.summary, 'allowed (shared 100/100, tool:echo 10/10)');
   t.equal(store.size, 0, 'the peek created no bucket');
 });
 
@@ -49,11 +49,11 @@ t.test('§4 peek reads, --consume takes exactly one token from each bucket', asy
   await run(store, README_CALL, { consume: true });
   t.same(store.inspect(ECHO_KEY), { tokens: 9, lastUs: 1e12 });
   const consumed = await run(store, README_CALL, { consume: true });
-  t.equal(consumed.stages[3]!.summary, 'allowed (shared 98/100, tool:echo 8/10)', 'the state after the token was taken');
-  t.equal((consumed.stages[3]!.facts as { consumed: boolean }).consumed, true);
+  t.equal(consumed.stages[4]!.summary, 'allowed (shared 98/100, tool:echo 8/10)', 'the state after the token was taken');
+  t.equal((consumed.stages[4]!.facts as { consumed: boolean }).consumed, true);
   const peeked = await run(store, README_CALL);
-  t.equal(peeked.stages[3]!.summary, 'allowed (shared 98/100, tool:echo 8/10)');
-  t.equal((peeked.stages[3]!.facts as { consumed: boolean }).consumed, false);
+  t.equal(peeked.stages[4]!.summary, 'allowed (shared 98/100, tool:echo 8/10)');
+  t.equal((peeked.stages[4]!.facts as { consumed: boolean }).consumed, false);
   t.same(store.inspect(ECHO_KEY), { tokens: 8, lastUs: 1e12 }, 'unchanged by the peek');
 });
 
@@ -70,7 +70,7 @@ t.test('§4 a rejection carries the Rejection run would write: status, headers w
     headers: { 'content-type': 'application/json', 'retry-after': '6', 'content-length': String(expected.body().length) },
     body: expected.body(),
   });
-  t.same(r.stages.map((s) => [s.stage, s.outcome]), [['body-limit', 'continue'], ['host-guard', 'continue'], ['parser', 'continue'], ['rate-limit', 'reject']]);
+  t.same(r.stages.map((s) => [s.stage, s.outcome]), [['body-limit', 'continue'], ['host-guard', 'continue'], ['parser', 'continue'], ['stdio-endpoint', 'continue'], ['rate-limit', 'reject']]);
 });
 
 t.test('§6 --header reaches the guard; other methods pass rate limiting untouched', async (t) => {
