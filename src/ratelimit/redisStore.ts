@@ -233,11 +233,19 @@ export class RedisStore implements TokenBucketStore {
   }
 }
 
-/** An error's message, with the last node's error a Cluster keeps beside "Failed to refresh slots cache.". */
+/** OpenSSL's "<id>:error:<code>:SSL routines:<function>:<reason>:<source file>:..." */
+const OPENSSL_ERROR = /^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):/;
+
+/**
+ * An error's message for an operator: OpenSSL's reason without its source location, and the
+ * last node's error that a Cluster keeps beside "Failed to refresh slots cache.".
+ */
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
+  const ssl = OPENSSL_ERROR.exec(err.message);
+  const message = ssl === null ? err.message : `TLS handshake failed: ${ssl[1]}`;
   const last = (err as Error & { lastNodeError?: Error }).lastNodeError;
-  return last === undefined ? err.message : `${err.message} (last node error: ${last.message})`;
+  return last === undefined ? message : `${message} (last node error: ${describeCause(last)})`;
 }
 
 function decision(buckets: readonly BucketRef[], reply: unknown[], withState: boolean): Decision {

@@ -1,11 +1,16 @@
 // A throwaway redis-server per test: free port, no persistence, loopback only. Callers register
 // `stop` with t.teardown; a process-exit hook kills any server a crashed test left behind.
+// Options add a TLS port (the plaintext port stays, for the test's own redis-cli) and any other
+// redis-server arguments (replicaof, cluster-enabled, ...); redisTopology.ts builds Sentinel and
+// Cluster setups from these servers.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { freePort } from './ports.js';
 
 export interface RedisHandle {
   readonly port: number;
+  /** The TLS port when started with `tls` (the plaintext `port` stays open for redis-cli). */
+  readonly tlsPort: number | undefined;
   /** redis://127.0.0.1:<port> (no password in it). */
   readonly url: string;
   /** Runs redis-cli against this server; resolves with its trimmed stdout. */
@@ -16,6 +21,22 @@ export interface RedisHandle {
   kill(): Promise<void>;
   /** Start again on the same port (after kill/stop), empty, and wait until it answers PING. */
   restart(): Promise<void>;
+}
+
+export interface RedisTlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+  /** tls-auth-clients: require a client certificate signed by `ca` (default no). */
+  readonly authClients?: boolean;
+}
+
+export interface StartRedisOptions {
+  readonly password?: string;
+  readonly port?: number;
+  readonly tls?: RedisTlsFiles;
+  /** More redis-server arguments, e.g. ['--replicaof', '127.0.0.1', '7000']. */
+  readonly args?: readonly string[];
 }
 
 const live = new Set<ChildProcess>();
@@ -36,16 +57,26 @@ function cli(port: number, password: string | undefined, args: string[]): Promis
   });
 }
 
-function spawnServer(port: number, password: string | undefined): ChildProcess {
-  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'];
-  if (password !== undefined) args.push('--requirepass', password);
+/** Spawn a redis-server (or `redis-server <file> --sentinel`) that dies with the test process. */
+export function spawnRedisProcess(args: readonly string[]): ChildProcess {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
 }
 
-async function waitForPing(port: number, password: string | undefined, child: ChildProcess): Promise<void> {
+function serverArgs(port: number, password: string | undefined, tlsPort: number | undefined, opts: StartRedisOptions): string[] {
+  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'];
+  if (password !== undefined) args.push('--requirepass', password);
+  if (opts.tls !== undefined) {
+    args.push('--tls-port', String(tlsPort), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.ca);
+    args.push('--tls-auth-clients', opts.tls.authClients === true ? 'yes' : 'no');
+  }
+  args.push(...(opts.args ?? []));
+  return args;
+}
+
+export async function waitForPing(port: number, password: string | undefined, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`);
@@ -59,15 +90,17 @@ async function waitForPing(port: number, password: string | undefined, child: Ch
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startRedis(opts: { password?: string; port?: number } = {}): Promise<RedisHandle> {
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
   const port = opts.port ?? (await freePort());
+  const tlsPort = opts.tls === undefined ? undefined : await freePort();
   const password = opts.password;
-  let child = spawnServer(port, password);
+  const args = serverArgs(port, password, tlsPort, opts);
+  let child = spawnRedisProcess(args);
   await waitForPing(port, password, child);
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
@@ -78,13 +111,14 @@ export async function startRedis(opts: { password?: string; port?: number } = {}
 
   return {
     port,
+    tlsPort,
     url: `redis://127.0.0.1:${port}`,
     cli: (...args) => cli(port, password, args),
     stop: () => stopWith('SIGTERM'),
     kill: () => stopWith('SIGKILL'),
     async restart() {
       await stopWith('SIGKILL');
-      child = spawnServer(port, password);
+      child = spawnRedisProcess(args);
       await waitForPing(port, password, child);
     },
   };

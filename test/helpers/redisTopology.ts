@@ -1,0 +1,258 @@
+// Real Redis deployments for the SPEC §13 tests, built from redis-server processes on free ports
+// (never 6379): a Sentinel setup (one master, replicas, sentinels via `redis-server <conf>
+// --sentinel`) and a Redis Cluster (`redis-cli --cluster create`). Every process is stopped by
+// the handle's `stop()` (register it with t.teardown) and killed at process exit otherwise.
+// Plus the small pieces the topology tests share: a config with one limited tool, a call, and
+// `run` in-process for its exit code and stderr.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { RunConfigFile, SessionRedisFile } from '../../src/config/types.js';
+import { httpConfig, writeConfigFile } from './proxy.js';
+import { postJson } from './http.js';
+import { freePort } from './ports.js';
+import { exited, spawnRedisProcess, startRedis, waitForPing, type RedisHandle } from './redis.js';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function redisCli(args: readonly string[], timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', [...args], { timeout: timeoutMs }, (err, stdout, stderr) =>
+      err ? reject(new Error(`redis-cli ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout.trim()),
+    );
+  });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentinel
+
+export interface SentinelSetup {
+  readonly masterName: string;
+  /** The servers, master first (index 0) at start. */
+  readonly servers: readonly RedisHandle[];
+  readonly sentinelPorts: readonly number[];
+  /** "127.0.0.1:<port>" of each sentinel, as sentinel_addrs. */
+  readonly sentinelAddrs: readonly string[];
+  /** The port the sentinels currently name as master. */
+  masterPort(): Promise<number>;
+  /** Wait until the sentinels name a master other than `oldPort`; resolves with its port. */
+  waitForNewMaster(oldPort: number, timeoutMs: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** One master, `replicas` replicas, `sentinels` sentinels (quorum: a majority), fast timeouts. */
+export async function startSentinelSetup(opts: { replicas?: number; sentinels?: number; downAfterMs?: number } = {}): Promise<SentinelSetup> {
+  const masterName = 'thvmaster';
+  const dir = mkdtempSync(join(tmpdir(), 'thv-sentinel-'));
+  const servers: RedisHandle[] = [];
+  const sentinels: { port: number; stop: () => Promise<void> }[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all([...sentinels.map((s) => s.stop()), ...servers.map((s) => s.stop())]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const master = await startRedis();
+    servers.push(master);
+    for (let i = 0; i < (opts.replicas ?? 1); i++) {
+      servers.push(await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+    }
+    // Replicas in sync before the sentinels watch: a failover then has someone to promote.
+    for (const replica of servers.slice(1)) {
+      await until('replica in sync', 10_000, async () => ((await replica.cli('INFO', 'replication')).includes('master_link_status:up') ? true : undefined));
+    }
+    const count = opts.sentinels ?? 3;
+    const quorum = Math.floor(count / 2) + 1;
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const conf = join(dir, `sentinel-${port}.conf`);
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${quorum}`,
+          `sentinel down-after-milliseconds ${masterName} ${opts.downAfterMs ?? 1000}`,
+          `sentinel failover-timeout ${masterName} 10000`,
+          `sentinel parallel-syncs ${masterName} 1`,
+          '',
+        ].join('\n'),
+      );
+      const child = spawnRedisProcess([conf, '--sentinel']);
+      await waitForPing(port, undefined, child);
+      sentinels.push({
+        port,
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited(child);
+        },
+      });
+    }
+    const masterPort = async (): Promise<number> => {
+      const reply = await redisCli(['-p', String(sentinels[0]!.port), 'SENTINEL', 'get-master-addr-by-name', masterName]);
+      return Number(reply.split('\n')[1]);
+    };
+    // Every sentinel has found the others (and the replicas): a failover can get its quorum.
+    for (const s of sentinels) {
+      await until('sentinels know each other', 15_000, async () => {
+        const info = await redisCli(['-p', String(s.port), 'SENTINEL', 'master', masterName]);
+        const lines = info.split('\n');
+        const field = (name: string): number => Number(lines[lines.indexOf(name) + 1]);
+        return field('num-other-sentinels') === count - 1 && field('num-slaves') === servers.length - 1 ? true : undefined;
+      });
+    }
+    return {
+      masterName,
+      servers,
+      sentinelPorts: sentinels.map((s) => s.port),
+      sentinelAddrs: sentinels.map((s) => `127.0.0.1:${s.port}`),
+      masterPort,
+      waitForNewMaster: (oldPort, timeoutMs) =>
+        until('a new master', timeoutMs, async () => {
+          const port = await masterPort();
+          return port !== oldPort ? port : undefined;
+        }),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster
+
+export interface ClusterSetup {
+  /** Every node; the masters first after creation (by `redis-cli --cluster create`'s order). */
+  readonly nodes: readonly RedisHandle[];
+  /** The node serving `key`'s slot now (asks CLUSTER SLOTS). */
+  masterFor(key: string): Promise<RedisHandle>;
+  /** CLUSTER KEYSLOT key. */
+  slot(key: string): Promise<number>;
+  /** Wait until every node reports cluster_state:ok. */
+  waitOk(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `masters` masters with `replicasPerMaster` replicas each; require-full-coverage off (see docs/redis.md). */
+export async function startCluster(opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {}): Promise<ClusterSetup> {
+  const masters = opts.masters ?? 3;
+  const replicas = opts.replicasPerMaster ?? 0;
+  const dir = mkdtempSync(join(tmpdir(), 'thv-cluster-'));
+  const nodes: RedisHandle[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      const port = await freePort();
+      nodes.push(
+        await startRedis({
+          port,
+          args: [
+            '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir,
+            '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
+            // One shard down must not stop the others (the default stops every shard).
+            '--cluster-require-full-coverage', 'no',
+          ],
+        }),
+      );
+    }
+    await redisCli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], 30_000);
+    const waitOk = async (timeoutMs: number): Promise<void> => {
+      for (const n of nodes) {
+        await until('cluster_state:ok', timeoutMs, async () => ((await n.cli('CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined));
+      }
+    };
+    await waitOk(20_000);
+    const slot = async (key: string): Promise<number> => Number(await nodes[0]!.cli('CLUSTER', 'KEYSLOT', key));
+    return {
+      nodes,
+      slot,
+      async masterFor(key) {
+        const s = await slot(key);
+        for (const n of nodes) {
+          try {
+            const info = await n.cli('CLUSTER', 'NODES');
+            for (const line of info.split('\n')) {
+              const f = line.split(' ');
+              if (!f[2]!.includes('myself') || !f[2]!.includes('master')) continue;
+              for (const range of f.slice(8)) {
+                const [lo, hi] = range.split('-').map(Number);
+                if (s >= lo! && s <= (hi ?? lo)!) return n;
+              }
+            }
+          } catch {
+            // a stopped node: ask the next
+          }
+        }
+        throw new Error(`no master serves slot ${s}`);
+      },
+      waitOk,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The proxy side
+
+/** A config whose tool `search` holds `tokens` calls per hour, in Redis as `redis` says. */
+export function limitedToolConfig(upstreamPort: number, name: string, redis: SessionRedisFile, tokens: number): RunConfigFile {
+  return httpConfig(upstreamPort, {
+    name,
+    rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: tokens, refillPeriod: '1h' } }] },
+    scaling_config: { session_redis: redis },
+  });
+}
+
+let callId = 0;
+
+/** One tools/call of `search`; resolves with the HTTP status. */
+export async function callTool(proxyUrl: string): Promise<number> {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: ++callId, method: 'tools/call', params: { name: 'search', arguments: {} } });
+  return (await postJson(`${proxyUrl}/mcp`, body)).status;
+}
+
+/**
+ * `thv-proxy run --config <file>` in-process, for configs that must fail at startup: the exit
+ * code and stderr. `env` is set in process.env for the call (the loader reads the password there).
+ */
+export async function runExpectingFailure(file: RunConfigFile, env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  let stdout = '';
+  let stderr = '';
+  try {
+    const code = await main(['node', 'thv-proxy', 'run', '--config', writeConfigFile(file), '--log-level', 'info'], {
+      stdout: (s) => (stdout += s),
+      stderr: (s) => (stderr += s),
+    });
+    return { code, stderr, stdout };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
