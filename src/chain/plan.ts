@@ -7,6 +7,8 @@
 import type { ProxyConfig } from '../config/types.js';
 import { ThvError } from '../errors.js';
 import { STAGE_ORDER } from './order.js';
+import { compileTelemetry, type TelemetryParams } from '../telemetry/config.js';
+import { compileAudit, type AuditParams } from '../audit/config.js';
 import type { CompiledStage, Report } from './stage.js';
 
 export { isLoopback, isWildcard } from './loopback.js';
@@ -16,6 +18,10 @@ export interface ChainPlan {
   readonly stages: readonly CompiledStage[];
   /** The terminal: where requests go when every stage lets them through. */
   readonly terminal: { readonly type: 'proxy'; readonly name: 'proxy'; readonly summary: string };
+  /** telemetry_config compiled (SPEC §12); null when off. Observes the chain, is no stage of it. */
+  readonly telemetry: TelemetryParams | null;
+  /** audit_config / audit_config_path compiled; null when off. */
+  readonly audit: AuditParams | null;
 }
 
 function upstreamSummary(config: ProxyConfig): string {
@@ -30,6 +36,8 @@ export function compileChain(config: ProxyConfig, report: Report): ChainPlan {
   return Object.freeze({
     stages: Object.freeze(stages),
     terminal: Object.freeze({ type: 'proxy', name: 'proxy', summary: upstreamSummary(config) }),
+    telemetry: compileTelemetry(config, report),
+    audit: compileAudit(config, report),
   });
 }
 
@@ -48,7 +56,9 @@ export function planChain(config: ProxyConfig): ChainPlan {
   const known = compiled.get(config);
   if (known !== undefined) return known;
   const problems: string[] = [];
-  const plan = compileChain(config, (pointer, message) => problems.push(`${pointer}: ${message}`));
+  const plan = compileChain(config, (pointer, message, level) => {
+    if (level !== 'warning') problems.push(`${pointer}: ${message}`);
+  });
   if (problems.length > 0) throw new ThvError('THV_ERR_CONFIG', `invalid config (${problems.length} problems)`, problems);
   compiled.set(config, plan);
   return plan;

@@ -11,10 +11,14 @@ import type { Logger } from 'pino';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
 import type { RateLimitBehaviour } from '../ratelimit/middleware.js';
+import type { StageTelemetry } from '../telemetry/hooks.js';
 import type { Middleware } from './types.js';
 
-/** Where compile reports a problem: the JSON pointer of the field, and what is wrong. */
-export type Report = (pointer: string, message: string) => void;
+/**
+ * Where compile reports a problem: the JSON pointer of the field, and what is wrong. A
+ * 'warning' (telemetry's, for a setting that does nothing) does not make the config invalid.
+ */
+export type Report = (pointer: string, message: string, level?: 'warning') => void;
 
 export interface ChainDeps {
   readonly logger: Logger;
@@ -28,6 +32,8 @@ export interface ChainDeps {
   readonly jwksCooldownMs?: number | undefined;
   /** `--rate-limit-failure-mode` and `--rate-limit-code`; absent: fail open, -32029. */
   readonly rateLimit?: RateLimitBehaviour | undefined;
+  /** What stages report to telemetry (SPEC §12); absent: NO_TELEMETRY (off, nothing recorded). */
+  readonly telemetry?: StageTelemetry | undefined;
 }
 
 export interface CompiledStage {

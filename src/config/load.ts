@@ -56,7 +56,7 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
     const frozen = deepFreeze(config);
     // The last step: each stage compiles its part once (src/chain/plan.ts); what it cannot use
     // is an error here, so `validate` and `run` judge a config identically (SPEC §2).
-    const plan = compileChain(frozen, (pointer, message) => out.error(pointer, message));
+    const plan = compileChain(frozen, (pointer, message, level) => (level === 'warning' ? out.warn(`${pointer}: ${message}`) : out.error(pointer, message)));
     if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
     rememberPlan(frozen, plan);
     return { ok: true, config: frozen, warnings: out.warnings };

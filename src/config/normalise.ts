@@ -161,5 +161,8 @@ export function normalise({ file: f, source, overrides, env, secrets, redisFiles
         : null,
     // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.
     oidc: f.oidc_config ? { document: f.oidc_config as Record<string, unknown>, envClientSecret: env.THV_OIDC_CLIENT_SECRET } : null,
+    // Compiled by src/telemetry/config.ts and src/audit/config.ts; null like Go's nil pointer.
+    telemetry: f.telemetry_config ?? null,
+    audit: f.audit_config || f.audit_config_path ? { config: f.audit_config ?? null, path: f.audit_config_path || null } : null,
   };
 }

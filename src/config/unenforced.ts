@@ -23,8 +23,6 @@ export interface UnenforcedField {
 const hasEntries = (v: unknown): boolean => isObject(v) && Object.keys(v).length > 0;
 
 export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
-  { field: 'audit_config', does: 'writes an audit event for every request' },
-  { field: 'audit_config_path', does: 'writes an audit event for every request (configured in this file)' },
   { field: 'token_exchange_config', does: "exchanges the client's token for an upstream token (RFC 8693)" },
   { field: 'aws_sts_config', does: "exchanges the client's token for AWS credentials and signs upstream requests (SigV4)" },
   { field: 'upstream_swap_config', does: "swaps the client's token for the upstream identity provider's token" },

@@ -6,6 +6,7 @@
 // ToolHive does not pass it on either.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestSpan } from '../chain/types.js';
 
 /** Hop-by-hop headers: they describe one connection, not the message (RFC 9110 §7.6.1). */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -72,6 +73,8 @@ export interface ForwardFacts {
   readonly trustProxyHeaders: boolean;
   /** Bytes of the body that will be sent; null for none. */
   readonly bodyLength: number | null;
+  /** The request's span when traced (SPEC §12): its traceparent replaces the client's. */
+  readonly trace?: RequestSpan | null | undefined;
   /** The proxy authenticated the request (oidc_config): Authorization is not forwarded. */
   readonly dropAuthorization?: boolean | undefined;
 }
@@ -117,6 +120,12 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
   out['x-forwarded-proto'] = proto ?? 'http';
   const host = (facts.trustProxyHeaders ? first(incoming['x-forwarded-host']) : undefined) ?? incoming.host;
   if (host !== undefined) out['x-forwarded-host'] = host;
+  const trace = facts.trace;
+  if (trace) {
+    // The upstream's parent is the proxy's span, which itself continues the client's trace.
+    out.traceparent = trace.traceparent;
+    if (trace.tracestate !== undefined) out.tracestate = trace.tracestate;
+  }
   return out;
 }
 

@@ -88,6 +88,7 @@ export class HttpProxyTerminal implements Terminal {
       peerIp: peerAddress(ctx),
       trustProxyHeaders: this.#trustProxyHeaders,
       bodyLength: body === null ? null : body.length,
+      trace: ctx.span,
       dropAuthorization: this.#dropAuthorization,
     });
     const handler = new Exchange(ctx, res, { makeRewriter: ctx.httpMethod === 'GET' ? this.#makeRewriter : null });

@@ -12,6 +12,7 @@ import type { Middleware, RequestContext, StageResult } from '../chain/types.js'
 import type { BucketRef, Decision, TokenBucketStore } from './store.js';
 import { BucketPlan } from './bucketPlan.js';
 import { FailOpenMeter, type FailOpenStats } from './failOpen.js';
+import { NO_TELEMETRY, type StageTelemetry } from '../telemetry/hooks.js';
 
 export interface RateLimitParams {
   readonly serverName: string;
@@ -36,6 +37,8 @@ export interface RateLimitDeps extends RateLimitBehaviour {
   readonly logger: Logger;
   /** 'peek' (dry-run without --consume) reads the buckets and writes nothing. */
   readonly mode: 'consume' | 'peek';
+  /** Decisions, check latency, store errors and fail-open (SPEC §12); absent: not reported. */
+  readonly telemetry?: StageTelemetry | undefined;
 }
 
 export interface RateLimitMiddleware extends Middleware {
@@ -55,6 +58,7 @@ class RateLimitStage implements RateLimitMiddleware {
   readonly #plan: BucketPlan;
   readonly #closed: boolean;
   readonly #limited: RejectionKind;
+  readonly #telemetry: StageTelemetry;
 
   constructor(params: RateLimitParams, deps: RateLimitDeps) {
     this.#store = deps.store;
@@ -62,6 +66,7 @@ class RateLimitStage implements RateLimitMiddleware {
     this.#closed = deps.failureMode === 'closed';
     this.#limited = deps.code === 429 ? 'RATE_LIMITED_HTTP_CODE' : 'RATE_LIMITED';
     this.failOpen = new FailOpenMeter(deps.logger, { closed: this.#closed });
+    this.#telemetry = deps.telemetry ?? NO_TELEMETRY;
     this.#plan = new BucketPlan(params);
   }
 
@@ -79,6 +84,7 @@ class RateLimitStage implements RateLimitMiddleware {
     }
     // Dry-run (trace) and peek take the annotated path; a served request one promise chain.
     if (ctx.trace !== null || this.#peek) return this.#checkTraced(ctx, buckets);
+    if (this.#telemetry.enabled) return this.#checkObserved(ctx, buckets);
     if (this.#closed) return this.#store.consume(buckets, false).then((d) => this.#decided(ctx, d), (err: unknown) => this.#refused(ctx, err));
     return this.#store.consume(buckets, false).then((d) => this.#decided(ctx, d), this.#failedOpen);
   }
@@ -93,6 +99,22 @@ class RateLimitStage implements RateLimitMiddleware {
   #refused(ctx: RequestContext, err: unknown): Rejection {
     this.failOpen.record(err);
     return new Rejection('RATE_LIMIT_UNAVAILABLE', ctx.mcp!.id, { reason: `rate-limit check failed (failure mode closed): ${this.failOpen.lastCause}` });
+  }
+
+  /** With telemetry on: the same check, timed and reported to telemetry (SPEC §12). */
+  async #checkObserved(ctx: RequestContext, buckets: readonly BucketRef[]): Promise<StageResult> {
+    const startMs = performance.now();
+    let d: Decision;
+    try {
+      d = await this.#store.consume(buckets, false);
+    } catch (err) {
+      const outcome = this.#closed ? 'failed-closed' : 'failed-open';
+      this.#telemetry.rateLimitChecked(ctx, { outcome, buckets, rejectedScope: undefined, error: err, startMs, endMs: performance.now() });
+      return this.#closed ? this.#refused(ctx, err) : this.#failedOpen(err);
+    }
+    const outcome = d.allowed ? 'allowed' : 'rejected';
+    this.#telemetry.rateLimitChecked(ctx, { outcome, buckets, rejectedScope: d.rejectedScope, error: undefined, startMs, endMs: performance.now() });
+    return this.#decided(ctx, d);
   }
 
   #decided(ctx: RequestContext, d: Decision): StageResult {

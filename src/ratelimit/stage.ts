@@ -36,7 +36,7 @@ export const rateLimitStage: StageModule = {
         create: (deps) => {
           // A plan with this stage is only ever built with a store (start.ts opens it first).
           if (!deps.store) throw new Error('rate-limit stage built without a token-bucket store');
-          return createRateLimitMiddleware(params, { ...deps.rateLimit, store: deps.store, logger: deps.logger, mode: deps.rateLimitMode });
+          return createRateLimitMiddleware(params, { ...deps.rateLimit, store: deps.store, logger: deps.logger, mode: deps.rateLimitMode, telemetry: deps.telemetry });
         },
       },
     ];

@@ -3,7 +3,7 @@
 // module-level 'close' listener uses, so no closure is allocated per request.
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AppliedPatchOp, CloseWatcher, RequestContext, StageNote, StageReport } from '../chain/types.js';
+import type { AppliedPatchOp, CloseWatcher, RequestContext, RequestSpan, StageNote, StageReport } from '../chain/types.js';
 import type { McpMessage } from '../mcp/types.js';
 import type { Principal } from '../auth/principal.js';
 
@@ -31,6 +31,10 @@ export class ServerRequestContext implements RequestContext {
   /** Initialised so every context has the same shape; set only when a webhook patched. */
   patches: AppliedPatchOp[] | undefined = undefined;
   note: StageNote | null = null;
+  /** Set by telemetry when tracing is on (src/telemetry/tracing.ts). */
+  span: RequestSpan | null = null;
+  /** The server's observer (telemetry, audit) saw this request start, so it sees it end. */
+  observed = false;
   readonly trace: StageReport[] | null = null;
   readonly startNs: bigint;
   rejectedBy: string | undefined = undefined;

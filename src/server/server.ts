@@ -13,6 +13,7 @@ import type { Middleware, StageEndpoint, Terminal } from '../chain/types.js';
 import type { ProxyConfig } from '../config/types.js';
 import type { TokenBucketStore } from '../ratelimit/store.js';
 import { RequestLog } from '../observability/requestLog.js';
+import type { RequestObserver } from '../observability/observer.js';
 import { kContext, ServerRequestContext, type ContextResponse, type ResponseCloseSink } from './context.js';
 import { answerHealth, answerReady, probeOf, type Probe } from './health.js';
 import { lingerAfterAnswer } from './linger.js';
@@ -33,6 +34,8 @@ export interface ProxyServerDeps {
   readonly maxConnections?: number | undefined;
   /** Time to receive one whole request (default 5 min); tests shorten it. */
   readonly requestTimeoutMs?: number | undefined;
+  /** Telemetry and audit (src/observability/observer.ts); null or absent when neither is configured. */
+  readonly observer?: RequestObserver | null | undefined;
 }
 
 export interface ProxyServer {
@@ -68,6 +71,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   readonly #logger: Logger;
   readonly #requestLog: RequestLog;
   readonly #store: TokenBucketStore | null;
+  readonly #observer: RequestObserver | null;
   readonly #server: http.Server;
   readonly #inFlight = new Set<ServerRequestContext>();
   #closing: Promise<void> | null = null;
@@ -82,6 +86,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     this.#logger = deps.logger;
     this.#requestLog = new RequestLog(deps.logger);
     this.#store = deps.store;
+    this.#observer = deps.observer ?? null;
     const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#server = http.createServer(
       {
@@ -132,6 +137,10 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
       return;
     }
 
+    if (this.#observer !== null) {
+      ctx.observed = true;
+      this.#observer.requestStarted(ctx);
+    }
     const outcome = runChain(this.#stages, ctx);
     if (outcome instanceof Promise) {
       outcome.then((o) => this.#afterChain(ctx, o), (err: unknown) => this.#internalError(ctx, err));
@@ -181,6 +190,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
 
   #afterChain(ctx: ServerRequestContext, outcome: ChainOutcome): void {
     if (this.#reject(ctx, outcome)) return;
+    this.#observer?.forwarding(ctx);
     try {
       const forwarded = this.#terminal.forward(ctx);
       if (forwarded instanceof Promise) forwarded.catch((err: unknown) => this.#internalError(ctx, err));
@@ -201,6 +211,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   responseClosed(ctx: ServerRequestContext): void {
     this.#inFlight.delete(ctx);
     this.#requestLog.write(ctx);
+    if (ctx.observed) this.#observer!.requestEnded(ctx);
     if (this.#closing !== null) {
       this.#server.closeIdleConnections();
       if (this.#inFlight.size === 0) this.#drained?.();
@@ -259,6 +270,8 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     await this.#terminal.close?.().catch((err: unknown) => this.#logger.warn({ err }, 'closing the upstream'));
     for (const stage of this.#stages) await stage.close?.().catch((err: unknown) => this.#logger.warn({ err, stage: stage.name }, 'closing a stage'));
     await this.#store?.close().catch((err: unknown) => this.#logger.warn({ err }, 'closing the token-bucket store'));
+    // Last: the requests above have ended, so their spans, metrics and audit events are complete.
+    await this.#observer?.close();
   }
 }
 

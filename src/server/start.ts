@@ -13,12 +13,15 @@ import type { TokenBucketStore } from '../ratelimit/store.js';
 import type { RateLimitCode, RateLimitFailureMode } from '../ratelimit/index.js';
 import { createTerminal, type TerminalOptions } from '../proxy/terminal.js';
 import { createProxyServer, DEFAULT_GRACE_MS } from './server.js';
+import { openObservability, type Observability } from '../observability/open.js';
 
 export interface RunningProxy {
   /** Base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   /** Where MCP clients connect: `${url}/mcp` or `${url}/sse`. */
   readonly endpoint: string;
+  /** Prometheus /metrics URL when telemetry_config enables it (SPEC §12), else null. */
+  readonly metricsUrl: string | null;
   /** Graceful stop (SPEC §1): in-flight requests get `graceMs` (10 s) to finish. */
   close(graceMs?: number): Promise<void>;
 }
@@ -49,8 +52,11 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
   let terminal: Terminal | undefined;
   let stages: Middleware[] = [];
   let served = false;
+  let observing: Observability | undefined;
   try {
-    stages = buildChain(planChain(config), { logger, store, rateLimitMode: 'consume', bodyStallMs: opts.bodyStallMs, jwksCooldownMs: opts.jwksCooldownMs, rateLimit: { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode } });
+    const plan = planChain(config);
+    observing = await openObservability(plan, logger);
+    stages = buildChain(plan, { logger, store, rateLimitMode: 'consume', telemetry: observing.telemetry ?? undefined, bodyStallMs: opts.bodyStallMs, jwksCooldownMs: opts.jwksCooldownMs, rateLimit: { failureMode: opts.rateLimitFailureMode, code: opts.rateLimitCode } });
     // The identity provider must answer before anything is spawned or listened on (exit 3).
     await startChain(stages);
     terminal = await createTerminal(config, logger, opts);
@@ -66,6 +72,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
       store,
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
+      observer: observing.observer,
     });
     served = true; // from here on server.close() releases the stages
     const url = await server.listen().catch(async (err: unknown) => {
@@ -77,6 +84,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
     return {
       url,
       endpoint,
+      metricsUrl: observing.metricsUrl,
       close: (graceMs = DEFAULT_GRACE_MS) => server.close(graceMs),
     };
   } catch (err) {
@@ -84,6 +92,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
     await terminal?.close?.().catch(() => undefined);
     await store?.close().catch(() => undefined);
     if (!served) for (const stage of stages) await stage.close?.().catch(() => undefined);
+    if (!served) await observing?.observer?.close();
     throw err;
   }
 }

@@ -15,6 +15,7 @@ import { judge, type Verdict } from './decision.js';
 import { PayloadBuilder } from './payload.js';
 import { requestHeaders } from './signing.js';
 import type { WebhookTlsMaterial } from './tlsMaterial.js';
+import { NO_TELEMETRY, type StageTelemetry } from '../telemetry/hooks.js';
 
 /** Largest request body sent to a webhook (ToolHive's MaxRequestSize); larger ones get 413. */
 export const MAX_WEBHOOK_REQUEST_BYTES = 1 << 20;
@@ -25,6 +26,10 @@ export interface WebhookStageParams {
   readonly webhook: WebhookConfig;
   /** Compiled at load from webhook.tls (tlsMaterial.ts). */
   readonly tls: WebhookTlsMaterial;
+  /** Which stage calls (for telemetry); default validating. */
+  readonly kind?: 'validating' | 'mutating' | undefined;
+  /** Each call's decision and latency, its span and traceparent (SPEC §12); added at create. */
+  readonly telemetry?: StageTelemetry | undefined;
 }
 
 /** One call: its uid (logged), how long it took, the verdict and, on allow, the answer. */
@@ -41,9 +46,13 @@ export class WebhookCaller {
   readonly webhook: WebhookConfig;
   readonly #client: WebhookClient;
   readonly #payload: PayloadBuilder;
+  readonly #telemetry: StageTelemetry;
+  readonly #kind: 'validating' | 'mutating';
 
   constructor(params: WebhookStageParams) {
     this.webhook = params.webhook;
+    this.#telemetry = params.telemetry ?? NO_TELEMETRY;
+    this.#kind = params.kind ?? 'validating';
     this.#client = new WebhookClient(params.webhook, params.tls);
     this.#payload = new PayloadBuilder(params);
   }
@@ -53,8 +62,20 @@ export class WebhookCaller {
     const start = performance.now();
     const now = Date.now();
     const payload = this.#payload.build(body, ctx.clientIp, now, ctx.principal);
-    const result = await this.#client.call(payload.bytes, requestHeaders(this.webhook.hmacSecret, payload.bytes, now));
+    const headers = requestHeaders(this.webhook.hmacSecret, payload.bytes, now);
+    const observed = this.#telemetry.enabled;
+    // The call's own span id goes to the webhook as its parent (W3C traceparent, SPEC §12).
+    const traced = observed ? this.#telemetry.webhookStarting(ctx, this.webhook.name) : null;
+    if (traced !== null) {
+      headers.traceparent = traced.traceparent;
+      if (traced.tracestate !== undefined) headers.tracestate = traced.tracestate;
+    }
+    const result = await this.#client.call(payload.bytes, headers);
     const { verdict, answer } = judge(result);
+    if (observed) {
+      const w = this.webhook;
+      this.#telemetry.webhookCalled(ctx, traced, { webhook: w.name, kind: this.#kind, outcome: verdict.outcome, failurePolicy: w.failurePolicy, status: verdict.status, startMs: start, endMs: performance.now() });
+    }
     const raw = result.ok ? result.body : undefined;
     return { uid: payload.uid, latencyMs: Math.round(performance.now() - start), verdict, answer, raw };
   }

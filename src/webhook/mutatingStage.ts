@@ -16,7 +16,7 @@ export const mutatingWebhookStage: StageModule = {
         type: 'mutating-webhook',
         name: `mutating-webhook ${webhook.name}`,
         summary: webhookSummary(webhook),
-        create: (deps) => createMutatingWebhookMiddleware(params, { logger: deps.logger }),
+        create: (deps) => createMutatingWebhookMiddleware({ ...params, kind: 'mutating', telemetry: deps.telemetry }, { logger: deps.logger }),
       };
     });
   },

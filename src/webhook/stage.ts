@@ -15,7 +15,7 @@ export const webhookStage: StageModule = {
         type: 'webhook',
         name: `webhook ${webhook.name}`,
         summary: webhookSummary(webhook),
-        create: (deps) => createWebhookMiddleware(params, { logger: deps.logger }),
+        create: (deps) => createWebhookMiddleware({ ...params, kind: 'validating', telemetry: deps.telemetry }, { logger: deps.logger }),
       };
     });
   },

@@ -5,6 +5,8 @@
 import t from 'tap';
 import { RUNCONFIG_SCHEMA } from '../../../src/config/schema.js';
 import type {
+  AuditConfigFile,
+  TelemetryConfigFile,
   BucketFile,
   MiddlewareConfigFile,
   AuthzConfigFile,
@@ -29,6 +31,7 @@ const runConfig = {
   allowed_hosts: 'optional', rate_limit_namespace: 'optional', rate_limit_config: 'optional', scaling_config: 'optional',
   validating_webhooks: 'optional', mutating_webhooks: 'optional', max_body_bytes: 'optional', strict_protocol_validation: 'optional',
   middleware_configs: 'optional', $schema: 'optional', oidc_config: 'optional',
+  telemetry_config: 'optional', audit_config: 'optional', audit_config_path: 'optional',
   authz_config: 'optional', authz_config_path: 'optional', tools_filter: 'optional', tools_override: 'optional',
 } as const satisfies Presence<RunConfigFile>;
 const oidc = {
@@ -36,6 +39,17 @@ const oidc = {
   introspectionURL: 'optional', cacertPath: 'optional', authTokenFile: 'optional', allowPrivateIP: 'optional',
   insecureAllowHTTP: 'optional', resourceURL: 'optional', scopes: 'optional',
 } as const satisfies Presence<OidcConfigFile>;
+const telemetry = {
+  endpoint: 'optional', serviceName: 'optional', serviceVersion: 'optional', tracingEnabled: 'optional', metricsEnabled: 'optional',
+  samplingRate: 'optional', headers: 'optional', insecure: 'optional', enablePrometheusMetricsPath: 'optional', prometheusPort: 'optional',
+  metricsOnTransportPort: 'optional', environmentVariables: 'optional', customAttributes: 'optional', useLegacyAttributes: 'optional',
+  caCertPath: 'optional',
+} as const satisfies Presence<TelemetryConfigFile>;
+const audit = {
+  enabled: 'optional', component: 'optional', eventTypes: 'optional', excludeEventTypes: 'optional', includeRequestData: 'optional',
+  includeResponseData: 'optional', detectApplicationErrors: 'optional', maxDataSize: 'optional', maxDelegationDepth: 'optional',
+  logFile: 'optional',
+} as const satisfies Presence<AuditConfigFile>;
 const middlewareConfig = { type: 'required', parameters: 'optional' } as const satisfies Presence<MiddlewareConfigFile>;
 const authz = { version: 'required', type: 'required', cedar: 'optional' } as const satisfies Presence<AuthzConfigFile>;
 const cedar = {
@@ -107,6 +121,8 @@ t.test('§2 every object of the schema has exactly the fields of its TypeScript 
     ['WebhookFile (mutating)', at('mutating_webhooks', '[]'), webhook],
     ['MiddlewareConfigFile', at('middleware_configs', '[]'), middlewareConfig],
     ['OidcConfigFile', at('oidc_config'), oidc],
+    ['TelemetryConfigFile', at('telemetry_config'), telemetry],
+    ['AuditConfigFile', at('audit_config'), audit],
     ['AuthzConfigFile', at('authz_config'), authz],
     ['AuthzConfigFile.cedar', at('authz_config', 'cedar'), cedar],
     ['ToolOverrideFile', (at('tools_override') as { additionalProperties: Node }).additionalProperties, toolOverride],
