@@ -243,7 +243,8 @@ const OPENSSL_ERROR = /^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):/;
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const ssl = OPENSSL_ERROR.exec(err.message);
-  const message = ssl === null ? err.message : `TLS handshake failed: ${ssl[1]}`;
+  // ioredis's Sentinel retry note is about its own loop, not the cause.
+  const message = ssl === null ? err.message.replace(/ Retrying from scratch after \d+ms\./, '') : `TLS handshake failed: ${ssl[1]}`;
   const last = (err as Error & { lastNodeError?: Error }).lastNodeError;
   return last === undefined ? message : `${message} (last node error: ${describeCause(last)})`;
 }

@@ -38,6 +38,17 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
+/**
+ * Full syncs start at once: Redis 7 waits 5 s (repl-diskless-sync-delay) for more replicas, and a
+ * replica that never synced refuses to be promoted ("disconnected from master for longer than
+ * allowed").
+ */
+const NO_SYNC_DELAY = ['--repl-diskless-sync-delay', '0'];
+
+async function replicaInSync(replica: RedisHandle): Promise<void> {
+  await until('replica in sync', 15_000, async () => ((await replica.cli('INFO', 'replication')).includes('master_link_status:up') ? true : undefined));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sentinel
 
@@ -66,15 +77,13 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startRedis();
+    const master = await startRedis({ args: NO_SYNC_DELAY });
     servers.push(master);
     for (let i = 0; i < (opts.replicas ?? 1); i++) {
-      servers.push(await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] }));
+      servers.push(await startRedis({ args: [...NO_SYNC_DELAY, '--replicaof', '127.0.0.1', String(master.port)] }));
     }
     // Replicas in sync before the sentinels watch: a failover then has someone to promote.
-    for (const replica of servers.slice(1)) {
-      await until('replica in sync', 10_000, async () => ((await replica.cli('INFO', 'replication')).includes('master_link_status:up') ? true : undefined));
-    }
+    for (const replica of servers.slice(1)) await replicaInSync(replica);
     const count = opts.sentinels ?? 3;
     const quorum = Math.floor(count / 2) + 1;
     for (let i = 0; i < count; i++) {
@@ -147,6 +156,11 @@ export interface ClusterSetup {
   slot(key: string): Promise<number>;
   /** Wait until every node reports cluster_state:ok. */
   waitOk(timeoutMs: number): Promise<void>;
+  /**
+   * Move one slot (and its keys) to another master, as a resharding does: IMPORTING/MIGRATING,
+   * MIGRATE the keys, then SETSLOT NODE on every master. Clients that knew the old owner get MOVED.
+   */
+  moveSlot(slot: number, to: RedisHandle): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -167,6 +181,7 @@ export async function startCluster(opts: { masters?: number; replicasPerMaster?:
         await startRedis({
           port,
           args: [
+            ...NO_SYNC_DELAY,
             '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir,
             '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
             // One shard down must not stop the others (the default stops every shard).
@@ -182,30 +197,39 @@ export async function startCluster(opts: { masters?: number; replicasPerMaster?:
       }
     };
     await waitOk(20_000);
+    for (const n of nodes) if ((await n.cli('ROLE')).startsWith('slave')) await replicaInSync(n);
     const slot = async (key: string): Promise<number> => Number(await nodes[0]!.cli('CLUSTER', 'KEYSLOT', key));
+    // The master whose own CLUSTER NODES line ("myself,master") lists a range holding the slot.
+    const masterOfSlot = async (s: number): Promise<RedisHandle> => {
+      for (const n of nodes) {
+        const info = await n.cli('CLUSTER', 'NODES').catch(() => ''); // a stopped node: ask the next
+        const mine = info.split('\n').find((line) => line.split(' ')[2]?.includes('myself'));
+        const f = mine?.split(' ') ?? [];
+        if (!f[2]?.includes('master')) continue;
+        for (const range of f.slice(8)) {
+          const [lo, hi] = range.split('-').map(Number);
+          if (s >= lo! && s <= (hi ?? lo)!) return n;
+        }
+      }
+      throw new Error(`no master serves slot ${s}`);
+    };
     return {
       nodes,
       slot,
-      async masterFor(key) {
-        const s = await slot(key);
-        for (const n of nodes) {
-          try {
-            const info = await n.cli('CLUSTER', 'NODES');
-            for (const line of info.split('\n')) {
-              const f = line.split(' ');
-              if (!f[2]!.includes('myself') || !f[2]!.includes('master')) continue;
-              for (const range of f.slice(8)) {
-                const [lo, hi] = range.split('-').map(Number);
-                if (s >= lo! && s <= (hi ?? lo)!) return n;
-              }
-            }
-          } catch {
-            // a stopped node: ask the next
-          }
-        }
-        throw new Error(`no master serves slot ${s}`);
-      },
+      masterFor: async (key) => masterOfSlot(await slot(key)),
       waitOk,
+      async moveSlot(slotNumber, to) {
+        const from = await masterOfSlot(slotNumber);
+        const id = async (n: RedisHandle): Promise<string> => n.cli('CLUSTER', 'MYID');
+        const [fromId, toId] = [await id(from), await id(to)];
+        await to.cli('CLUSTER', 'SETSLOT', String(slotNumber), 'IMPORTING', fromId);
+        await from.cli('CLUSTER', 'SETSLOT', String(slotNumber), 'MIGRATING', toId);
+        const keys = (await from.cli('CLUSTER', 'GETKEYSINSLOT', String(slotNumber), '1000')).split('\n').filter((k) => k !== '');
+        if (keys.length > 0) await from.cli('MIGRATE', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', ...keys);
+        for (const n of nodes) {
+          if ((await n.cli('ROLE')).startsWith('master')) await n.cli('CLUSTER', 'SETSLOT', String(slotNumber), 'NODE', toId);
+        }
+      },
       stop,
     };
   } catch (err) {
