@@ -4,6 +4,8 @@
 
 import { planChain, type ChainPlan } from '../chain/plan.js';
 import { formatProblem, loadConfig } from '../config/load.js';
+import { telemetrySummary } from '../telemetry/config.js';
+import { auditSummary } from '../audit/config.js';
 import { EXIT } from '../errors.js';
 import type { Output, ValidateOptions } from './options.js';
 
@@ -24,6 +26,9 @@ function chainEntries(plan: ChainPlan): ValidateReport['chain'] {
 export function formatChain(plan: ChainPlan): string {
   const lines = plan.stages.map((s, i) => `${i + 1}. ${s.name}: ${s.summary}`);
   lines.push(`-> ${plan.terminal.name}: ${plan.terminal.summary}`);
+  // Not stages: they watch every request (SPEC §12).
+  if (plan.telemetry !== null) lines.push(`+ telemetry: ${telemetrySummary(plan.telemetry)}`);
+  if (plan.audit !== null) lines.push(`+ audit: ${auditSummary(plan.audit)}`);
   return `${lines.join('\n')}\n`;
 }
 

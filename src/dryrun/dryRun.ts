@@ -4,6 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from 'pino';
 import { planChain } from '../chain/plan.js';
+import { observationNotes } from '../observability/dryRunNotes.js';
 import { buildChain, startChain } from '../chain/build.js';
 import { messagePath } from '../config/endpoint.js';
 import { runChain } from '../chain/run.js';
@@ -59,7 +60,11 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
     rateLimit: input.rateLimit,
   });
   const recorder = new RecorderTerminal(plan.terminal.summary);
-  const notes = input.consume && input.store?.kind === 'memory' ? { notes: [MEMORY_CONSUME_NOTE] } : {};
+  // What telemetry and audit would emit (SPEC §12), after the operator's own notes.
+  const notesFor = (status: number | undefined): { notes?: string[] } => {
+    const list = [...(input.consume && input.store?.kind === 'memory' ? [MEMORY_CONSUME_NOTE] : []), ...observationNotes(plan, ctx, status)];
+    return list.length > 0 ? { notes: list } : {};
+  };
   const trace: StageReport[] = [];
   const ctx: RequestContext = {
     httpMethod: 'POST',
@@ -96,11 +101,11 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
         ...(outcome.rejectedBy ? { rejectedBy: outcome.rejectedBy } : {}),
         stages: trace,
         response: { status, statusText: STATUS_CODES[status] ?? '', headers, body },
-        ...notes,
+        ...notesFor(status),
       };
     }
     recorder.forward(ctx);
-    return { verdict: 'forward', stages: trace, ...notes };
+    return { verdict: 'forward', stages: trace, ...notesFor(undefined) };
   } finally {
     await Promise.all(stages.map((s) => s.close?.()));
   }
