@@ -16,9 +16,10 @@ export interface RuleContext {
 
 export const PER_USER_MESSAGE = 'per-user rate limits need authentication: set oidc_config (the user is the token\'s sub claim)';
 
-const KEY_UNSAFE = /[\s{}]/;
-
-/** "bad" -> error and null; "0s"/negative -> error and null; else milliseconds. */
+/**
+ * A duration the schema's go-duration format accepted must also be > 0: "0s"/negative -> error
+ * and null; else milliseconds. Not a duration at all -> null (the schema step reported it).
+ */
 export function checkDuration(value: unknown, path: string, out: Findings): number | null {
   if (typeof value !== 'string') return null; // the schema step reports the type
   try {
@@ -27,16 +28,8 @@ export function checkDuration(value: unknown, path: string, out: Findings): numb
     out.error(path, `must be greater than 0 (got ${JSON.stringify(value)})`);
   } catch (err) {
     if (!(err instanceof DurationError)) throw err;
-    out.error(path, `${err.message}; expected a Go duration such as "1m0s", "30s" or "500ms"`);
   }
   return null;
-}
-
-function checkKeySafe(doc: Record<string, unknown>, field: string, out: Findings): void {
-  const v = doc[field];
-  if (typeof v === 'string' && KEY_UNSAFE.test(v)) {
-    out.error(`/${field}`, `must not contain whitespace, "{" or "}" (it becomes part of Redis keys), got ${JSON.stringify(v)}`);
-  }
 }
 
 function checkTransport(doc: Record<string, unknown>, out: Findings): void {
@@ -58,9 +51,8 @@ function checkTransport(doc: Record<string, unknown>, out: Findings): void {
   if (remote === undefined && doc.target_port === undefined) {
     out.error('/remote_url', `transport "${effective}" needs remote_url or target_port (where the upstream MCP server listens)`);
   }
+  // The scheme (http or https) is the schema's rule.
   if (typeof remote === 'string' && URL.canParse(remote)) {
-    const protocol = new URL(remote).protocol;
-    if (protocol !== 'http:' && protocol !== 'https:') out.error('/remote_url', `must be an http or https URL, got ${JSON.stringify(protocol)}`);
     if (doc.target_port !== undefined || doc.target_host !== undefined) out.warn('target_host/target_port are ignored: remote_url is set');
   }
   for (const f of ['command', 'cmd_args', 'env_vars', 'proxy_mode']) {
@@ -107,8 +99,6 @@ function checkRateLimit(rl: Record<string, unknown>, authenticated: boolean, out
 /** Every semantic rule of SPEC §2, on the parsed (not necessarily schema-valid) document. */
 export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void {
   if (!isObject(doc)) return;
-  checkKeySafe(doc, 'name', out);
-  checkKeySafe(doc, 'rate_limit_namespace', out);
   checkTransport(doc, out);
   // null, like Go's nil pointer, is no authentication.
   if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, isObject(doc.oidc_config), out);

@@ -9,6 +9,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ConfigProblem } from './types.js';
 import { schemaErrorToProblem } from './schemaErrors.js';
 import { isJsonObject as isObject } from '../json.js';
+import { parseDuration } from './duration.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = addFormatsModule.default;
@@ -20,6 +21,21 @@ export const RUNCONFIG_SCHEMA: Readonly<Record<string, unknown>> = JSON.parse(re
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 addFormats(ajv, ['uri']);
+// Go's duration grammar, exactly (duration.ts), so editors and ajv see the same rule as the loader.
+ajv.addFormat('go-duration', {
+  type: 'string',
+  validate: (text: string) => {
+    try {
+      parseDuration(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+});
+// Annotations the loader's messages read (schemaErrors.ts); editors ignore them.
+ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
+ajv.addKeyword({ keyword: 'formatHint', schemaType: 'string' });
 const validate = ajv.compile(RUNCONFIG_SCHEMA);
 
 export function checkSchema(value: unknown): ConfigProblem[] {

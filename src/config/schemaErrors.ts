@@ -4,6 +4,7 @@
 
 import type { ErrorObject } from 'ajv';
 import type { ConfigProblem } from './types.js';
+import { parseDuration } from './duration.js';
 
 type Schema = {
   type?: string | string[];
@@ -11,7 +12,20 @@ type Schema = {
   maximum?: number;
   properties?: Record<string, Schema & { deprecated?: boolean }>;
   $ref?: string;
+  /** Our annotations (schema.ts registers them): the sentence for a failed pattern / format. */
+  patternMessage?: string;
+  formatHint?: string;
 };
+
+/** Go's own words for why `text` is not a duration (the schema format only says that it is not). */
+function durationProblem(text: unknown): string {
+  try {
+    parseDuration(String(text));
+    return `not a Go duration: ${JSON.stringify(text)}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -112,7 +126,14 @@ function message(e: ErrorObject): { suffix: string; text: string } {
     case 'minLength':
       return { suffix: '', text: p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters` };
     case 'format':
+      if (p.format === 'go-duration') return { suffix: '', text: `${durationProblem(e.data)}; ${parent.formatHint ?? 'expected a Go duration such as "1m0s", "30s" or "500ms"'}` };
       return { suffix: '', text: p.format === 'uri' ? 'must be an absolute URL such as "https://host:port/path"' : `must be a valid ${String(p.format)}` };
+    case 'pattern':
+      return { suffix: '', text: `${parent.patternMessage ?? `must match ${String(p.pattern)}`}, got ${JSON.stringify(e.data)}` };
+    case 'dependentRequired': {
+      const field = String(p.missingProperty);
+      return { suffix: `/${escapePointer(field)}`, text: `required when ${String(p.property)} is set (mutual TLS needs both)` };
+    }
     default:
       return { suffix: '', text: e.message ?? `fails the schema rule "${e.keyword}"` };
   }

@@ -41,8 +41,7 @@ function checkTimeout(value: unknown, path: string, out: Findings): void {
     ms = webhookTimeoutMs(value);
   } catch (err) {
     if (!(err instanceof DurationError)) throw err;
-    out.error(path, `${err.message}; expected a Go duration such as "5s", or integer nanoseconds`);
-    return;
+    return; // not a duration: the schema's go-duration format reports it
   }
   if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
     out.error(path, `must be between 1s and 30s, got ${formatDuration(ms)}`);
@@ -53,19 +52,13 @@ function checkUrl(url: unknown, insecure: boolean, name: string, path: string, o
   if (typeof url !== 'string' || !URL.canParse(url)) return; // the schema step reports it
   const protocol = new URL(url).protocol;
   if (protocol === 'https:') return;
-  if (protocol === 'http:') {
-    if (!insecure) out.error(path, `webhook ${name} must use https (http is allowed only with tls_config.insecure_skip_verify: true)`);
-    return;
-  }
-  out.error(path, `webhook ${name} must use an https URL, got ${JSON.stringify(protocol)}`);
+  // Other schemes are the schema's rule (pattern); http needs insecure_skip_verify, which it cannot say.
+  if (protocol === 'http:' && !insecure) out.error(path, `webhook ${name} must use https (http is allowed only with tls_config.insecure_skip_verify: true)`);
 }
 
 function checkTls(tls: unknown, name: string, path: string, out: Findings): boolean {
+  // Client certificate and key together: the schema's dependentRequired.
   if (!isObject(tls)) return false;
-  const cert = tls.client_cert_path !== undefined;
-  const key = tls.client_key_path !== undefined;
-  if (cert && !key) out.error(`${path}/client_key_path`, `webhook ${name}: required when client_cert_path is set (mutual TLS needs both)`);
-  if (key && !cert) out.error(`${path}/client_cert_path`, `webhook ${name}: required when client_key_path is set (mutual TLS needs both)`);
   const insecure = tls.insecure_skip_verify === true;
   if (insecure) out.warn(`webhook ${name}: tls_config.insecure_skip_verify is true, so its certificate is not verified`);
   return insecure;

@@ -36,7 +36,7 @@ function file(name: string, content: string): string {
 t.test('§1 validate runconfig.example.json exits 0 and prints the chain', async (t) => {
   const r = await thv('validate', 'runconfig.example.json');
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /1\. body-limit: max 8388608 bytes\n2\. host-guard: .*\n3\. parser: .*\n4\. rate-limit: shared 100\/1m0s, tool:echo 10\/1m0s.*\n-> proxy: stdio: node /);
+  t.match(r.stdout, /1\. body-limit: max 8388608 bytes\n2\. host-guard: .*\n3\. parser: .*\n4\. stdio-endpoint: .*\n5\. rate-limit: shared 100\/1m0s, tool:echo 10\/1m0s.*\n-> proxy: stdio: node /);
   t.notMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
 });
 
@@ -55,7 +55,8 @@ t.test('§1 a config with three problems prints three pointed lines and exits 1'
   }, null, 2));
   const r = await thv('validate', p);
   t.equal(r.code, 1);
-  const lines = r.stderr.trim().split('\n');
+  // Schema problems first, then the semantic rules'; each its own line.
+  const lines = r.stderr.trim().split('\n').sort();
   t.equal(lines.length, 3, r.stderr);
   t.equal(lines[0], `${p}: /rate_limit_config/shared/maxTokens: must be an integer >= 1`);
   t.equal(lines[1], `${p}: /rate_limit_config/tools/1/name: duplicate tool name "search"`);

@@ -14,10 +14,19 @@ const table: Array<[string, Record<string, unknown>, string[]]> = [
   ['rate limit', { rate_limit_config: RL }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit']],
   ['webhooks in config order after the rate limit', { rate_limit_config: RL, validating_webhooks: [HOOK('a'), HOOK('b')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit', 'webhook a', 'webhook b']],
   ['an HTTP upstream: no stdio endpoint checks', { transport: 'streamable-http', command: undefined, cmd_args: undefined, target_port: 9000, rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'host-guard', 'mcp-parser']],
-  ['authentication right after the host guard (§9: identity before everything that reads it)', { oidc_config: { issuer: 'https://idp.example.com', audience: 'mcp' } }, ['body-limit', 'host-guard', 'authentication', 'mcp-parser', 'rate-limit']],
-  ['authentication first on a non-loopback listener', { host: '0.0.0.0', oidc_config: { Issuer: 'https://idp.example.com' }, rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'authentication', 'mcp-parser']],
+  ['authentication right after the host guard (§9: identity before everything that reads it)', { oidc_config: { issuer: 'https://idp.example.com', audience: 'mcp' } }, ['body-limit', 'host-guard', 'authentication', 'mcp-parser', 'stdio-endpoint', 'rate-limit']],
+  ['authentication first on a non-loopback listener', { host: '0.0.0.0', oidc_config: { Issuer: 'https://idp.example.com' }, rate_limit_config: undefined, scaling_config: undefined }, ['body-limit', 'authentication', 'mcp-parser', 'stdio-endpoint']],
   ['webhooks without a rate limit', { rate_limit_config: undefined, scaling_config: undefined, validating_webhooks: [HOOK('only')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'webhook only']],
   ['mutating webhooks after the rate limit, before the validating ones, each in config order', { rate_limit_config: RL, validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m1'), HOOK('m2')] }, ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit', 'mutating-webhook m1', 'mutating-webhook m2', 'webhook v']],
+  [
+    'tool filter right after the parser, authorization after the webhooks (§10: ToolHive\'s order)',
+    {
+      transport: 'streamable-http', command: undefined, cmd_args: undefined, target_port: 9000, rate_limit_config: RL,
+      validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m')], tools_filter: ['a'],
+      authz_config: { version: '1.0', type: 'cedarv1', cedar: { policies: ['permit(principal, action, resource);'] } },
+    },
+    ['body-limit', 'host-guard', 'mcp-parser', 'tool-filter', 'rate-limit', 'mutating-webhook m', 'webhook v', 'authorization'],
+  ],
 ];
 
 for (const [what, extra, names] of table) {

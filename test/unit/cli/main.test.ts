@@ -50,8 +50,9 @@ t.test('§1 validate: a valid config prints the chain in order and exits 0', asy
   t.match(lines[1], /^1\. body-limit: max 8388608 bytes$/);
   t.match(lines[2], /^2\. host-guard: /);
   t.match(lines[3], /^3\. parser: /);
-  t.match(lines[4], /^4\. rate-limit: shared 100\/1m0s, tool:echo 10\/1m0s/);
-  t.match(lines[5], /^-> proxy: stdio: node /);
+  t.match(lines[4], /^4\. stdio-endpoint: /);
+  t.match(lines[5], /^5\. rate-limit: shared 100\/1m0s, tool:echo 10\/1m0s/);
+  t.match(lines[6], /^-> proxy: stdio: node /);
   t.equal(r.stderr, '');
   t.equal((await cli('validate', '--config', EXAMPLE)).code, 0, 'also with --config');
 });
@@ -80,7 +81,7 @@ t.test('§1 validate --json: the same result as one object, same exit codes', as
   t.equal(report.valid, true);
   t.strictSame(report.errors, []);
   t.strictSame(report.warnings, ['rate limits hold per process only (--store memory)']);
-  t.strictSame(report.chain.map((c: { type: string }) => c.type), ['body-limit', 'host-guard', 'mcp-parser', 'rate-limit', 'proxy']);
+  t.strictSame(report.chain.map((c: { type: string }) => c.type), ['body-limit', 'host-guard', 'mcp-parser', 'stdio-endpoint', 'rate-limit', 'proxy']);
   for (const c of report.chain) t.strictSame(Object.keys(c).sort(), ['name', 'summary', 'type']);
 
   const bad = await cli('validate', file('bad.json', { name: 'x', command: 'node', port: 'eighty' }), '--json');

@@ -103,7 +103,7 @@ const cases: Case[] = [
       delete c.cmd_args;
       c.remote_url = 'ftp://example.com/mcp';
     },
-    expect: ['/remote_url: must be an http or https URL, got "ftp:"'],
+    expect: ['/remote_url: must be an http or https URL, got "ftp://example.com/mcp"'],
   },
   {
     name: 'a name that would break Redis keys',
@@ -147,12 +147,12 @@ const cases: Case[] = [
   {
     name: 'client cert without key',
     mutate: (c) => (c.validating_webhooks = [{ name: 'policy', url: 'https://a.example/v', failure_policy: 'fail', tls_config: { client_cert_path: '/dev/null' } }]),
-    expect: ['/validating_webhooks/0/tls_config/client_key_path: webhook "policy": required when client_cert_path is set (mutual TLS needs both)'],
+    expect: ['/validating_webhooks/0/tls_config/client_key_path: required when client_cert_path is set (mutual TLS needs both)'],
   },
   {
     name: 'client key without cert',
     mutate: (c) => (c.validating_webhooks = [{ name: 'policy', url: 'https://a.example/v', failure_policy: 'fail', tls_config: { client_key_path: '/dev/null' } }]),
-    expect: ['/validating_webhooks/0/tls_config/client_cert_path: webhook "policy": required when client_key_path is set (mutual TLS needs both)'],
+    expect: ['/validating_webhooks/0/tls_config/client_cert_path: required when client_key_path is set (mutual TLS needs both)'],
   },
   {
     name: 'hmac_secret_ref that is a relative path',
