@@ -154,7 +154,7 @@ export class AuthorizationStage implements Middleware {
     const args = argumentAttributes(rawArgs);
     const hints = feature === 'tool' ? this.#hints.get(resourceId) : undefined;
     const d = this.authorizer.decide(principal, feature, resourceId, args, hints);
-    if (ctx.trace !== null) ctx.note = { summary: describe(d, principal), facts: facts(d, principal) };
+    if (ctx.trace !== null) ctx.note = { summary: describe(d, principal), facts: { ...facts(d, principal), texts: d.policies.map((id) => this.#params.authz.policies[Number(id.slice(6))]) } };
     if (d.allowed) return undefined;
     return new Rejection('AUTHZ_DENIED', msg.id, { reason: `authorization: ${describe(d, principal)}` });
   }
