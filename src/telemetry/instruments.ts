@@ -4,9 +4,11 @@
 // instruments (ToolHive has none; `thv_proxy_` names, so they never collide with a future one).
 //
 // Attribute objects are built once per distinct label combination and reused: every part of a
-// key is bounded (labels.ts), so the caches are bounded too.
+// key is bounded (labels.ts), so the caches are bounded too. The aggregation is aggregate.ts's
+// (why not the SDK's synchronous instruments: see there); export goes through the SDK's readers.
 
-import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import type { Aggregates, Histogram, Sum } from './aggregate.js';
 
 /** ToolHive's MCP semconv buckets (toolhive-core metrics.BucketsMCPSemconv), seconds. */
 export const MCP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -14,38 +16,35 @@ export const MCP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60
 export const INSTRUMENTATION = { telemetry: 'github.com/stacklok/toolhive/pkg/telemetry', ratelimit: 'github.com/stacklok/toolhive/pkg/ratelimit', proxy: 'thv-proxy' } as const;
 
 export interface Instruments {
-  readonly requests: Counter;
+  readonly requests: Sum;
   readonly requestDuration: Histogram;
-  readonly activeConnections: UpDownCounter;
+  readonly activeConnections: Sum;
   readonly operationDuration: Histogram;
-  readonly toolCalls: Counter;
-  readonly rateLimitDecisions: Counter;
-  readonly rateLimitRedisErrors: Counter;
-  readonly rateLimitFailOpen: Counter;
+  readonly toolCalls: Sum;
+  readonly rateLimitDecisions: Sum;
+  readonly rateLimitRedisErrors: Sum;
+  readonly rateLimitFailOpen: Sum;
   readonly rateLimitCheckLatency: Histogram;
-  readonly webhookDecisions: Counter;
+  readonly webhookDecisions: Sum;
   readonly webhookDuration: Histogram;
-  readonly authDecisions: Counter;
+  readonly authDecisions: Sum;
 }
 
-export function createInstruments(meterOf: (scope: string) => Meter): Instruments {
-  const t = meterOf(INSTRUMENTATION.telemetry);
-  const rl = meterOf(INSTRUMENTATION.ratelimit);
-  const own = meterOf(INSTRUMENTATION.proxy);
-  const buckets = { advice: { explicitBucketBoundaries: MCP_BUCKETS } };
+export function createInstruments(a: Aggregates): Instruments {
+  const { telemetry: t, ratelimit: rl, proxy: own } = INSTRUMENTATION;
   return {
-    requests: t.createCounter('toolhive_mcp_requests', { description: 'Total number of MCP requests' }),
-    requestDuration: t.createHistogram('toolhive_mcp_request_duration', { description: 'Duration of MCP requests in seconds', unit: 's', ...buckets }),
-    activeConnections: t.createUpDownCounter('toolhive_mcp_active_connections', { description: 'Number of active MCP connections' }),
-    operationDuration: t.createHistogram('mcp.server.operation.duration', { description: 'Duration of MCP server operations', unit: 's', ...buckets }),
-    toolCalls: t.createCounter('toolhive_mcp_tool_calls', { description: 'Total number of MCP tool calls' }),
-    rateLimitDecisions: rl.createCounter('toolhive_rate_limit_decisions', { description: 'Total number of rate limit bucket decisions' }),
-    rateLimitRedisErrors: rl.createCounter('toolhive_rate_limit_redis_errors', { description: 'Total number of Redis errors during rate limit checks' }),
-    rateLimitFailOpen: rl.createCounter('toolhive_rate_limit_fail_open', { description: 'Total number of rate limit checks allowed after an enforcement error' }),
-    rateLimitCheckLatency: rl.createHistogram('toolhive_rate_limit_check_latency', { description: 'Duration of Redis Lua rate limit checks in seconds', unit: 's', ...buckets }),
-    webhookDecisions: own.createCounter('thv_proxy_webhook_decisions', { description: 'Webhook calls by decision and what the failure policy did with a failed call' }),
-    webhookDuration: own.createHistogram('thv_proxy_webhook_duration', { description: 'Duration of webhook calls in seconds', unit: 's', ...buckets }),
-    authDecisions: own.createCounter('thv_proxy_auth_decisions', { description: 'Authentication decisions by outcome and reason' }),
+    requests: a.sum(t, { name: 'toolhive_mcp_requests', description: 'Total number of MCP requests', unit: '' }),
+    requestDuration: a.histogram(t, { name: 'toolhive_mcp_request_duration', description: 'Duration of MCP requests in seconds', unit: 's' }, MCP_BUCKETS),
+    activeConnections: a.sum(t, { name: 'toolhive_mcp_active_connections', description: 'Number of active MCP connections', unit: '' }, false),
+    operationDuration: a.histogram(t, { name: 'mcp.server.operation.duration', description: 'Duration of MCP server operations', unit: 's' }, MCP_BUCKETS),
+    toolCalls: a.sum(t, { name: 'toolhive_mcp_tool_calls', description: 'Total number of MCP tool calls', unit: '' }),
+    rateLimitDecisions: a.sum(rl, { name: 'toolhive_rate_limit_decisions', description: 'Total number of rate limit bucket decisions', unit: '' }),
+    rateLimitRedisErrors: a.sum(rl, { name: 'toolhive_rate_limit_redis_errors', description: 'Total number of Redis errors during rate limit checks', unit: '' }),
+    rateLimitFailOpen: a.sum(rl, { name: 'toolhive_rate_limit_fail_open', description: 'Total number of rate limit checks allowed after an enforcement error', unit: '' }),
+    rateLimitCheckLatency: a.histogram(rl, { name: 'toolhive_rate_limit_check_latency', description: 'Duration of Redis Lua rate limit checks in seconds', unit: 's' }, MCP_BUCKETS),
+    webhookDecisions: a.sum(own, { name: 'thv_proxy_webhook_decisions', description: 'Webhook calls by decision and what the failure policy did with a failed call', unit: '' }),
+    webhookDuration: a.histogram(own, { name: 'thv_proxy_webhook_duration', description: 'Duration of webhook calls in seconds', unit: 's' }, MCP_BUCKETS),
+    authDecisions: a.sum(own, { name: 'thv_proxy_auth_decisions', description: 'Authentication decisions by outcome and reason', unit: '' }),
   };
 }
 

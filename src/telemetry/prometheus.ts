@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { AggregationTemporality, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, MetricReader, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { ThvError } from '../errors.js';
 
 const UNIT_SUFFIX: Readonly<Record<string, string>> = { s: '_seconds', ms: '_milliseconds', By: '_bytes' };
@@ -33,8 +33,8 @@ function withUnitSuffixes(rm: ResourceMetrics): ResourceMetrics {
 export class PrometheusReader extends MetricReader {
   readonly #serializer = new PrometheusSerializer();
 
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(metricProducers: MetricProducer[]) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, metricProducers });
   }
 
   /** The current exposition text. */

@@ -3,7 +3,8 @@
 // sampler and a batching OTLP exporter, one resource for both. Nothing global is registered (no
 // context manager, no global providers): the proxy passes what it built to whoever records.
 
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { Aggregates } from './aggregate.js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
@@ -31,19 +32,24 @@ function resource(p: TelemetryParams): Resource {
 
 export class TelemetryProviders {
   readonly meterProvider: MeterProvider;
+  /** Where the instruments aggregate; every reader collects from it. */
+  readonly aggregates: Aggregates;
   readonly tracerProvider: BasicTracerProvider | null;
   readonly metricsServer: MetricsServer | null;
 
   constructor(p: TelemetryParams, env: NodeJS.ProcessEnv = process.env) {
     const res = resource(p);
+    this.aggregates = new Aggregates(res);
+    const metricProducers = [this.aggregates];
     const readers: MetricReader[] = [];
     let prometheus: PrometheusReader | null = null;
     if (p.prometheus !== null) {
-      prometheus = new PrometheusReader();
+      prometheus = new PrometheusReader(metricProducers);
       readers.push(prometheus);
     }
     if (p.otlp?.metricsUrl !== undefined) {
-      readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(exporterOptions(p.otlp, p.otlp.metricsUrl)), exportIntervalMillis: exportIntervalMs(env) }));
+      const exporter = new OTLPMetricExporter(exporterOptions(p.otlp, p.otlp.metricsUrl));
+      readers.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: exportIntervalMs(env), metricProducers }));
     }
     this.meterProvider = new MeterProvider({ resource: res, readers });
     this.metricsServer = prometheus !== null && p.prometheus !== null ? new MetricsServer(prometheus, p.prometheus.host, p.prometheus.port) : null;
@@ -58,10 +64,6 @@ export class TelemetryProviders {
     } else {
       this.tracerProvider = null;
     }
-  }
-
-  meter(scope: string): Meter {
-    return this.meterProvider.getMeter(scope);
   }
 
   tracer(scope: string): Tracer | null {

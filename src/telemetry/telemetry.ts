@@ -32,7 +32,7 @@ export class Telemetry implements StageTelemetry {
 
   constructor(p: TelemetryParams, opts: { authenticates: boolean; env?: NodeJS.ProcessEnv }) {
     this.providers = new TelemetryProviders(p, opts.env);
-    this.#i = createInstruments((scope) => this.providers.meter(scope));
+    this.#i = createInstruments(this.providers.aggregates);
     const tracer = this.providers.tracer(INSTRUMENTATION.telemetry);
     this.#tracer = tracer === null ? null : new RequestTracer(tracer, p);
     this.#server = p.serverName;
@@ -157,7 +157,7 @@ export class Telemetry implements StageTelemetry {
     } else if (c.rejectedScope !== undefined) {
       i.rateLimitDecisions.add(1, this.#decisionAttrs('rejected', c.rejectedScope));
     }
-    if (this.#tracer !== null) {
+    if (this.#tracer !== null && this.#tracer.of(ctx).span.isRecording()) {
       const dims = c.rejectedScope === undefined ? undefined : bucketDimensions(c.rejectedScope);
       const attributes: Attributes = {
         'rate_limit.decision': c.outcome === 'rejected' ? 'rejected' : c.outcome === 'failed-closed' ? 'refused' : 'allowed',
