@@ -13,6 +13,8 @@ export const SCENARIOS = [
   { name: 'thv-reject', server: 'thv-reject', body: TOOLS_CALL, expect: 429, label: 'thv-proxy + limiter rejecting (429)' },
   { name: 'thv-webhook', server: 'thv-webhook', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + 1 fast webhook' },
   { name: 'thv-memory', server: 'thv-memory', body: TOOLS_CALL, expect: 200, label: 'thv-proxy --store memory' },
+  { name: 'thv-redis-metrics', server: 'thv-redis-metrics', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + Redis, telemetry metrics on' },
+  { name: 'thv-redis-traces', server: 'thv-redis-traces', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + Redis, tracing at 0.01' },
   { name: 'thv-redis-warnlog', server: 'thv-redis-warnlog', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + Redis, --log-level warn' },
 ];
 

@@ -30,6 +30,8 @@ export const SERVERS = {
   'thv-webhook': { thv: 'webhook', needs: ['upstream', 'webhook'] },
   'thv-memory': { thv: 'memory', needs: ['upstream'], flags: ['--store', 'memory'] },
   'thv-redis-warnlog': { thv: 'redis', needs: ['upstream', 'redis'], flags: ['--log-level', 'warn'] },
+  'thv-redis-metrics': { thv: 'redis-metrics', needs: ['upstream', 'redis'] },
+  'thv-redis-traces': { thv: 'redis-traces', needs: ['upstream', 'redis'] },
 };
 
 export class Stack {
@@ -52,7 +54,7 @@ export class Stack {
     if (spec.thv) {
       if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: build first (npx tsc -p tsconfig.json)');
       const file = join(this.#tmp, `${name}.json`);
-      const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port });
+      const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port, metricsPort: await freePort() });
       writeFileSync(file, JSON.stringify(cfg, null, 2));
       child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: extraEnv });
       await waitServing(child, port, { healthPath: '/health' });

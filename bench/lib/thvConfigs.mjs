@@ -2,7 +2,7 @@
 // its own Redis keys, so that the rejecting server's bucket never shares state with the others.
 const NEVER = { maxTokens: 1_000_000_000, refillPeriod: '1s' };
 
-export function thvConfig(kind, { name, port, upstreamPort, redisPort, webhookPort }) {
+export function thvConfig(kind, { name, port, upstreamPort, redisPort, webhookPort, metricsPort }) {
   const base = { name, transport: 'streamable-http', host: '127.0.0.1', port, target_host: '127.0.0.1', target_port: upstreamPort };
   const redis = { scaling_config: { session_redis: { address: `127.0.0.1:${redisPort}` } } };
   switch (kind) {
@@ -10,6 +10,9 @@ export function thvConfig(kind, { name, port, upstreamPort, redisPort, webhookPo
     case 'redis': return { ...base, rate_limit_config: { shared: NEVER, tools: [{ name: 'echo', shared: NEVER }] }, ...redis };
     // one token, refilled once an hour: after the first call every tools/call takes the 429 path
     case 'reject': return { ...base, rate_limit_config: { shared: { maxTokens: 1, refillPeriod: '1h' }, tools: [{ name: 'echo', shared: NEVER }] }, ...redis };
+    // SPEC §12 overhead: metrics on (Prometheus reader, no tracing); tracing at 0.01 to a closed port.
+    case 'redis-metrics': return { ...thvConfig('redis', { name, port, upstreamPort, redisPort }), telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort } };
+    case 'redis-traces': return { ...thvConfig('redis', { name, port, upstreamPort, redisPort }), telemetry_config: { endpoint: '127.0.0.1:9', insecure: true, tracingEnabled: true, samplingRate: '0.01' } };
     case 'memory': return { ...base, rate_limit_config: { shared: NEVER, tools: [{ name: 'echo', shared: NEVER }] } };
     case 'webhook': return {
       ...base,

@@ -87,12 +87,6 @@ export interface RequestContext {
    * traceparent upstream in place of the client's.
    */
   span?: RequestSpan | null;
-  /**
-   * The request's trace span (SPEC §12), set by telemetry when tracing is on, on first use (a
-   * child span, forwarding, the close); absent or null otherwise. The proxy sends its
-   * traceparent upstream in place of the client's.
-   */
-  span?: RequestSpan | null;
   /** Non-null in dry-run: the runner appends one report per stage. */
   readonly trace: StageReport[] | null;
   /** process.hrtime.bigint() when the request arrived, for the request log. */
@@ -110,12 +104,6 @@ export interface RequestContext {
    */
   closeWatcher: CloseWatcher | null;
   readonly watchesClose: boolean;
-}
-
-/** A traced request as the terminal sees it: the W3C headers to send upstream. */
-export interface RequestSpan {
-  readonly traceparent: string;
-  readonly tracestate: string | undefined;
 }
 
 /** A traced request as the terminal sees it: the W3C headers to send upstream. */

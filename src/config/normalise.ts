@@ -164,8 +164,5 @@ export function normalise({ file: f, source, overrides, env, secrets, redisFiles
     // Compiled by src/telemetry/config.ts and src/audit/config.ts; null like Go's nil pointer.
     telemetry: f.telemetry_config ?? null,
     audit: f.audit_config || f.audit_config_path ? { config: f.audit_config ?? null, path: f.audit_config_path || null } : null,
-    // Compiled by src/telemetry/config.ts and src/audit/config.ts; null like Go's nil pointer.
-    telemetry: f.telemetry_config ?? null,
-    audit: f.audit_config || f.audit_config_path ? { config: f.audit_config ?? null, path: f.audit_config_path || null } : null,
   };
 }

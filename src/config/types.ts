@@ -151,44 +151,6 @@ export interface AuditConfigFile {
   logFile?: string;
 }
 
-/**
- * ToolHive's telemetry.Config (pkg/telemetry/config.go), keys as its JSON tags. Compiled by
- * src/telemetry/config.ts (SPEC §12).
- */
-export interface TelemetryConfigFile {
-  /** OTLP/HTTP collector: `host[:port]` as ToolHive stores it (https unless insecure), or a URL. */
-  endpoint?: string;
-  serviceName?: string;
-  serviceVersion?: string;
-  tracingEnabled?: boolean;
-  metricsEnabled?: boolean;
-  /** "0.05" as ToolHive writes it; a number is accepted too. */
-  samplingRate?: string | number;
-  headers?: Record<string, string>;
-  insecure?: boolean;
-  enablePrometheusMetricsPath?: boolean;
-  prometheusPort?: number;
-  metricsOnTransportPort?: boolean;
-  environmentVariables?: string[];
-  customAttributes?: Record<string, string>;
-  useLegacyAttributes?: boolean;
-  caCertPath?: string;
-}
-
-/** ToolHive's audit.Config (pkg/audit/config.go). Compiled by src/audit/config.ts (SPEC §12). */
-export interface AuditConfigFile {
-  enabled?: boolean;
-  component?: string;
-  eventTypes?: string[];
-  excludeEventTypes?: string[];
-  includeRequestData?: boolean;
-  includeResponseData?: boolean;
-  detectApplicationErrors?: boolean;
-  maxDataSize?: number;
-  maxDelegationDepth?: number;
-  logFile?: string;
-}
-
 /** An entry of ToolHive's `middleware_configs` (judged by middlewareConfigs.ts, not run). */
 export interface MiddlewareConfigFile {
   type: string;
@@ -231,10 +193,6 @@ export interface RunConfigFile {
   tools_filter?: string[] | null;
   tools_override?: Record<string, ToolOverrideFile> | null;
   oidc_config?: OidcConfigFile | null;
-  telemetry_config?: TelemetryConfigFile | null;
-  audit_config?: AuditConfigFile | null;
-  /** A JSON file holding an audit_config; used when audit_config is absent (as ToolHive). */
-  audit_config_path?: string;
   telemetry_config?: TelemetryConfigFile | null;
   audit_config?: AuditConfigFile | null;
   /** A JSON file holding an audit_config; used when audit_config is absent (as ToolHive). */
@@ -369,10 +327,6 @@ export interface ProxyConfig {
    * authentication stage (src/auth/stage.ts); absent or null: no authentication.
    */
   readonly oidc?: OidcSource | null;
-  /** telemetry_config as written, compiled by src/telemetry/config.ts; absent or null: off. */
-  readonly telemetry?: TelemetryConfigFile | null;
-  /** audit_config as written, or the path of a file holding one; compiled by src/audit/config.ts. */
-  readonly audit?: { readonly config: AuditConfigFile | null; readonly path: string | null } | null;
   /** telemetry_config as written, compiled by src/telemetry/config.ts; absent or null: off. */
   readonly telemetry?: TelemetryConfigFile | null;
   /** audit_config as written, or the path of a file holding one; compiled by src/audit/config.ts. */

@@ -92,14 +92,6 @@ export function logDestination(logger: Logger): pino.DestinationStream | undefin
   return destinations.get(logger);
 }
 
-/**
- * The buffered destination of a logger made here (undefined for others): audit events to stdout
- * share it, so an audit line and a log line never interleave.
- */
-export function logDestination(logger: Logger): pino.DestinationStream | undefined {
-  return destinations.get(logger);
-}
-
 /** A logger that writes nothing (tests, validate). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });

@@ -89,7 +89,6 @@ export class HttpProxyTerminal implements Terminal {
       trustProxyHeaders: this.#trustProxyHeaders,
       bodyLength: body === null ? null : body.length,
       trace: ctx.span,
-      trace: ctx.span,
       dropAuthorization: this.#dropAuthorization,
     });
     const handler = new Exchange(ctx, res, { makeRewriter: ctx.httpMethod === 'GET' ? this.#makeRewriter : null });

@@ -35,10 +35,6 @@ export class ServerRequestContext implements RequestContext {
   span: RequestSpan | null = null;
   /** The server's observer (telemetry, audit) saw this request start, so it sees it end. */
   observed = false;
-  /** Set by telemetry when tracing is on (src/telemetry/tracing.ts). */
-  span: RequestSpan | null = null;
-  /** The server's observer (telemetry, audit) saw this request start, so it sees it end. */
-  observed = false;
   readonly trace: StageReport[] | null = null;
   readonly startNs: bigint;
   rejectedBy: string | undefined = undefined;
