@@ -7,6 +7,7 @@
 // (guardedFetch.ts): a name may point anywhere.
 
 import { readFileSync, accessSync, constants } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { Report } from '../chain/stage.js';
 import type { OidcSource } from '../config/types.js';
@@ -146,7 +147,16 @@ function readCa(path: string | undefined, pointer: string, report: Report): Buff
     return undefined;
   }
   try {
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new Error('no PEM certificate in it');
+    // Each certificate parsed on its own: TLS would skip a broken one silently.
+    blocks.forEach((block, i) => {
+      try {
+        new X509Certificate(block);
+      } catch (err) {
+        throw new Error(`certificate ${i + 1} of ${blocks.length} does not parse (${firstLine(err)})`);
+      }
+    });
     createSecureContext({ ca: pem });
   } catch (err) {
     report(pointer, `${JSON.stringify(path)} is not a PEM CA bundle: ${firstLine(err)}`);
