@@ -141,3 +141,14 @@ t.test('§12 an unsampled request still propagates its (unsampled) trace upstrea
   t.equal(up.flags, '00', 'not sampled, and the upstream is told so');
   t.equal(collector.spans.length, 0, 'nothing exported at rate 0');
 });
+
+t.test('§12 without telemetry_config: no listener, no span; the client\'s traceparent passes through untouched', async (t) => {
+  const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, {}));
+  t.teardown(() => upstream.close());
+  const proxy = await startInProcess(httpConfig(upstream.port));
+  t.teardown(() => proxy.close(0));
+  t.equal(proxy.metricsUrl, null);
+  const traceparent = `00-${TRACE_ID}-${CLIENT_SPAN}-01`;
+  await send(proxy.url, { body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), headers: { 'content-type': 'application/json', accept: 'application/json', traceparent } });
+  t.equal(upstream.requests[0]!.headers.traceparent, traceparent);
+});
