@@ -10,6 +10,7 @@ import { startOidcProvider, type TestProvider } from '../helpers/oidcProvider.js
 import { startRawUpstream, jsonResult, type RawUpstream } from '../helpers/upstream.js';
 import { httpConfig, startInProcess, type InProcessProxy } from '../helpers/proxy.js';
 import { postJson } from '../helpers/http.js';
+import { rawPost, rawRequest } from '../helpers/rawSocket.js';
 import type { RunConfigFile } from '../../src/config/types.js';
 
 const LIST = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
@@ -133,4 +134,16 @@ t.test('§9 a bad signature, and a key the issuer never published (unknown kid)'
   const { privateKey } = await generateKeyPair('RS256');
   const foreign = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: 'not-published' }).sign(privateKey);
   await expect401(t, `Bearer ${foreign}`, /no key of the issuer's JWKS matches/);
+});
+
+t.test('bad input: a token as large as the header bound allows is a clear 401; a 1 MB one is the HTTP layer\'s 431', async (t) => {
+  // node's default header bound (16 KiB, SPEC §14) is what lets a token in: just under it, the
+  // verifier judges it; a 1 MB one is refused before the proxy reads it (431, connection closed).
+  const big = `${'A'.repeat(4000)}.${'B'.repeat(4000)}.${'C'.repeat(4000)}`;
+  await expect401(t, `Bearer ${big}`, /malformed token/);
+  const host = new URL(proxy.url).host;
+  const huge = rawPost('/mcp', [`Host: ${host}`, 'Content-Type: application/json', `Authorization: Bearer ${'x'.repeat(1 << 20)}`], LIST);
+  const res = await rawRequest(proxy.url, huge);
+  t.equal(res.status, 431, 'Request Header Fields Too Large, before any verification');
+  t.equal((await postJson(proxy.url, LIST, { authorization: `Bearer ${await provider.token()}` })).status, 200, 'the proxy serves on');
 });
