@@ -13,6 +13,7 @@ import { isJsonObject } from '../json.js';
 import { fileErrorCause } from '../config/findings.js';
 import { entitiesProblem, policyProblem, PolicySet, type CedarEntity } from './engine.js';
 import type { ClaimSettings } from './principal.js';
+import { attributeUse, type AttributeUse } from './attributeUse.js';
 
 export interface AuthzSource {
   /** authz_config as written (null when absent). */
@@ -26,6 +27,8 @@ export interface AuthzParams {
   readonly policySet: PolicySet;
   readonly entities: readonly CedarEntity[];
   readonly claims: ClaimSettings;
+  /** The attributes the policies can read: only those are sent with a decision. */
+  readonly use: AttributeUse;
   /** Where the policies came from, for `validate`. */
   readonly origin: string;
 }
@@ -132,6 +135,7 @@ function compileDocument(doc: unknown, where: Where): Omit<AuthzParams, 'origin'
   return {
     policies: policies as string[],
     policySet: new PolicySet(policies as string[]),
+    use: attributeUse(policies as string[]),
     entities,
     claims: {
       groupClaimName: typeof cedar.group_claim_name === 'string' ? cedar.group_claim_name : '',

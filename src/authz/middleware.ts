@@ -95,7 +95,7 @@ class CedarListEdit implements ListEdit {
       // An item that is not an object with a string id cannot be judged: it is dropped.
       if (!isJsonObject(item) || typeof item[id] !== 'string') return false;
       const hints = kind === 'tools' ? hintsOf(item) : undefined;
-      return this.#stage.authorizer.decide(this.#principal, feature, item[id] as string, NO_ARGS, hints).allowed;
+      return this.#stage.listed(this.#principal, feature, item[id] as string, hints);
     });
     if (kept.length === items.length) return false;
     result[kind] = kept;
@@ -115,6 +115,11 @@ export class AuthorizationStage implements Middleware {
     this.#params = params;
     this.authorizer = new Authorizer(params.authz, params.serverName);
     this.#local = params.authenticated ? null : new LocalUser(params.authz.claims);
+  }
+
+  /** May the principal use this list item (one decision, remembered by the authorizer)? */
+  listed(p: CedarPrincipal, feature: Feature, id: string, hints: ToolHints | undefined): boolean {
+    return this.authorizer.decide(p, feature, id, NO_ARGS, hints).allowed;
   }
 
   rememberHints(tools: readonly unknown[]): void {
