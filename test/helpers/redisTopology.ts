@@ -183,6 +183,8 @@ export async function startCluster(opts: { masters?: number; replicasPerMaster?:
           args: [
             ...NO_SYNC_DELAY,
             '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir,
+            // The bus port defaults to port + 10000, which does not exist for ports above 55535.
+            '--cluster-port', String(await freePort()),
             '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
             // One shard down must not stop the others (the default stops every shard).
             '--cluster-require-full-coverage', 'no',

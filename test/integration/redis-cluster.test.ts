@@ -112,6 +112,10 @@ t.test('§13 a master killed: the other shard\'s limiting is unaffected; the kil
   t.not((await cluster.masterFor(toolKey(hit))).port, victim.port, 'a replica serves the slot now');
   t.comment(`kill -> ${hit} limited again: ${resumedAt! - killedAt} ms, ${failOpen} calls let through unchecked meanwhile`);
   t.same(await calls(ph.url, 1), [429], `${healthy} still limited`);
+  t.ok(
+    px.logs.some((l) => l.msg === `Redis Cluster at ${seed} (seed node): lost node 127.0.0.1:${victim.port}; rate limits of servers on its slots fail open until the cluster moves them`),
+    'the lost node is named once',
+  );
 });
 
 t.test('§1/§13 startup: a seed node that does not answer -> exit 3 naming the cluster', async (t) => {
