@@ -36,8 +36,6 @@ const unenforced = new Set(UNENFORCED_FIELDS.map((f) => f.field));
 
 /** A value that makes ToolHive act on each field. */
 const SAMPLE: Record<string, unknown> = {
-  audit_config: { component: 'search' },
-  audit_config_path: '/etc/thv/audit.json',
   token_exchange_config: { token_url: 'https://sts.example/token' },
   aws_sts_config: { region: 'eu-west-1' },
   upstream_swap_config: { provider_name: 'github' },
@@ -114,12 +112,13 @@ t.test('§2 header_forward is refused only where ToolHive acts on it: a remote_u
   }
 });
 
-t.test('§2 operational ToolHive fields, and telemetry_config, stay warnings', async (t) => {
+t.test('§2 operational ToolHive fields stay warnings; telemetry_config and audit_config are implemented (§12)', async (t) => {
   const doc = baseConfig();
-  Object.assign(doc, { image: 'ghcr.io/x/y:1', permission_profile: { network: {} }, container_labels: { a: 'b' }, telemetry_config: { endpoint: 'otel:4318' }, session_ttl: '2h' });
+  Object.assign(doc, { image: 'ghcr.io/x/y:1', permission_profile: { network: {} }, container_labels: { a: 'b' }, session_ttl: '2h' });
+  Object.assign(doc, { telemetry_config: { endpoint: 'otel:4318', metricsEnabled: true }, audit_config: { component: 'search' } });
   const r = load(doc);
   t.equal(r.ok, true, problems(r).join('\n'));
-  t.strictSame([...r.warnings].sort(), ['container_labels', 'image', 'permission_profile', 'session_ttl', 'telemetry_config'].map((f) => `${f} is a ToolHive field thv-proxy ignores`));
+  t.strictSame([...r.warnings].sort(), ['container_labels', 'image', 'permission_profile', 'session_ttl'].map((f) => `${f} is a ToolHive field thv-proxy ignores`));
 });
 
 t.test('§2 strict_protocol_validation is accepted (a boolean), silently', async (t) => {
