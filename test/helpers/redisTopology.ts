@@ -14,7 +14,7 @@ import type { RunConfigFile, SessionRedisFile } from '../../src/config/types.js'
 import { httpConfig, writeConfigFile } from './proxy.js';
 import { postJson } from './http.js';
 import { freePort } from './ports.js';
-import { exited, spawnRedisProcess, startRedis, waitForPing, type RedisHandle } from './redis.js';
+import { exited, spawnRedisProcess, startRedis, waitForPing, type RedisHandle, type RedisTlsFiles } from './redis.js';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -66,21 +66,29 @@ export interface SentinelSetup {
   stop(): Promise<void>;
 }
 
-/** One master, `replicas` replicas, `sentinels` sentinels (quorum: a majority), fast timeouts. */
-export async function startSentinelSetup(opts: { replicas?: number; sentinels?: number; downAfterMs?: number } = {}): Promise<SentinelSetup> {
+/**
+ * One master, `replicas` replicas, `sentinels` sentinels (quorum: a majority), fast timeouts.
+ * With `tls`, every server and sentinel also listens on a TLS port, replication and the sentinels'
+ * own links use TLS, the sentinels watch the master's TLS port (so they name it to clients), and
+ * `sentinelAddrs` are the sentinels' TLS ports; the plaintext ports stay for redis-cli.
+ */
+export async function startSentinelSetup(opts: { replicas?: number; sentinels?: number; downAfterMs?: number; tls?: RedisTlsFiles } = {}): Promise<SentinelSetup> {
   const masterName = 'thvmaster';
   const dir = mkdtempSync(join(tmpdir(), 'thv-sentinel-'));
   const servers: RedisHandle[] = [];
-  const sentinels: { port: number; stop: () => Promise<void> }[] = [];
+  const sentinels: { port: number; clientPort: number; stop: () => Promise<void> }[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all([...sentinels.map((s) => s.stop()), ...servers.map((s) => s.stop())]);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startRedis({ args: NO_SYNC_DELAY });
+    const tls = opts.tls;
+    const serverArgs = tls === undefined ? NO_SYNC_DELAY : [...NO_SYNC_DELAY, '--tls-replication', 'yes'];
+    const master = await startRedis({ args: serverArgs, ...(tls === undefined ? {} : { tls }) });
+    const monitoredPort = tls === undefined ? master.port : master.tlsPort!;
     servers.push(master);
     for (let i = 0; i < (opts.replicas ?? 1); i++) {
-      servers.push(await startRedis({ args: [...NO_SYNC_DELAY, '--replicaof', '127.0.0.1', String(master.port)] }));
+      servers.push(await startRedis({ args: [...serverArgs, '--replicaof', '127.0.0.1', String(monitoredPort)], ...(tls === undefined ? {} : { tls }) }));
     }
     // Replicas in sync before the sentinels watch: a failover then has someone to promote.
     for (const replica of servers.slice(1)) await replicaInSync(replica);
@@ -88,14 +96,20 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
     const quorum = Math.floor(count / 2) + 1;
     for (let i = 0; i < count; i++) {
       const port = await freePort();
+      const tlsPort = tls === undefined ? undefined : await freePort();
       const conf = join(dir, `sentinel-${port}.conf`);
+      const tlsLines =
+        tls === undefined
+          ? []
+          : [`tls-port ${tlsPort}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients no', 'tls-replication yes'];
       writeFileSync(
         conf,
         [
           `port ${port}`,
+          ...tlsLines,
           'bind 127.0.0.1',
           `dir ${dir}`,
-          `sentinel monitor ${masterName} 127.0.0.1 ${master.port} ${quorum}`,
+          `sentinel monitor ${masterName} 127.0.0.1 ${monitoredPort} ${quorum}`,
           `sentinel down-after-milliseconds ${masterName} ${opts.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${masterName} 10000`,
           `sentinel parallel-syncs ${masterName} 1`,
@@ -106,6 +120,7 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
       await waitForPing(port, undefined, child);
       sentinels.push({
         port,
+        clientPort: tlsPort ?? port,
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited(child);
@@ -129,7 +144,7 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
       masterName,
       servers,
       sentinelPorts: sentinels.map((s) => s.port),
-      sentinelAddrs: sentinels.map((s) => `127.0.0.1:${s.port}`),
+      sentinelAddrs: sentinels.map((s) => `127.0.0.1:${s.clientPort}`),
       masterPort,
       waitForNewMaster: (oldPort, timeoutMs) =>
         until('a new master', timeoutMs, async () => {

@@ -7,7 +7,7 @@ import t from 'tap';
 import { testCerts } from '../helpers/certs.js';
 import { startInProcess } from '../helpers/proxy.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
-import { callTool, limitedToolConfig, runExpectingFailure } from '../helpers/redisTopology.js';
+import { callTool, limitedToolConfig, runExpectingFailure, startSentinelSetup } from '../helpers/redisTopology.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 
 const certs = testCerts();
@@ -72,4 +72,22 @@ t.test('§1 plaintext against the TLS port: exit 3, not a hang', async (t) => {
   const r = await runExpectingFailure(limitedToolConfig(upstreamPort, 'tls-plaintext', { address, dial_timeout: '1s' }, 1));
   t.equal(r.code, 3);
   t.match(r.stderr, `Redis at ${address} is unreachable`);
+});
+
+t.test('§13 Sentinel over TLS: sentinel_tls to the sentinels, tls to the master they name', async (t) => {
+  const setup = await startSentinelSetup({ replicas: 0, sentinels: 1, tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.caCert } });
+  t.teardown(() => setup.stop());
+  const sentinel = { master_name: setup.masterName, sentinel_addrs: [...setup.sentinelAddrs] };
+  const proxy = await startInProcess(
+    limitedToolConfig(upstreamPort, 'tls-sentinel', { sentinel_config: sentinel, sentinel_tls: { ca_cert_path: certs.caCert }, tls: { ca_cert_path: certs.caCert } }, 1),
+  );
+  t.teardown(() => proxy.close());
+  t.same([await callTool(proxy.url), await callTool(proxy.url)], [200, 429]);
+  t.equal(await setup.servers[0]!.cli('EXISTS', 'thv:rl:{default:tls-sentinel}:shared:tool:search'), '1', 'the bucket is on the master');
+  // Without `tls` the master the sentinels name (a TLS port) is dialled in plaintext: exit 3.
+  const plainMaster = await runExpectingFailure(
+    limitedToolConfig(upstreamPort, 'tls-sentinel-plain', { sentinel_config: sentinel, sentinel_tls: { ca_cert_path: certs.caCert }, dial_timeout: '2s' }, 1),
+  );
+  t.equal(plainMaster.code, 3);
+  t.match(plainMaster.stderr, `Redis master "${setup.masterName}" via Sentinel ${setup.sentinelAddrs[0]} is unreachable`);
 });
