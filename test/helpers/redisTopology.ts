@@ -70,9 +70,13 @@ export interface SentinelSetup {
  * One master, `replicas` replicas, `sentinels` sentinels (quorum: a majority), fast timeouts.
  * With `tls`, every server and sentinel also listens on a TLS port, replication and the sentinels'
  * own links use TLS, the sentinels watch the master's TLS port (so they name it to clients), and
- * `sentinelAddrs` are the sentinels' TLS ports; the plaintext ports stay for redis-cli.
+ * `sentinelAddrs` are the sentinels' TLS ports; the plaintext ports stay for redis-cli. With
+ * `sentinelPassword` the sentinels require it (requirepass; one sentinel only: they would need
+ * sentinel-pass to talk to each other).
  */
-export async function startSentinelSetup(opts: { replicas?: number; sentinels?: number; downAfterMs?: number; tls?: RedisTlsFiles } = {}): Promise<SentinelSetup> {
+export async function startSentinelSetup(
+  opts: { replicas?: number; sentinels?: number; downAfterMs?: number; tls?: RedisTlsFiles; sentinelPassword?: string } = {},
+): Promise<SentinelSetup> {
   const masterName = 'thvmaster';
   const dir = mkdtempSync(join(tmpdir(), 'thv-sentinel-'));
   const servers: RedisHandle[] = [];
@@ -108,6 +112,7 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
           `port ${port}`,
           ...tlsLines,
           'bind 127.0.0.1',
+          ...(opts.sentinelPassword === undefined ? [] : [`requirepass ${opts.sentinelPassword}`]),
           `dir ${dir}`,
           `sentinel monitor ${masterName} 127.0.0.1 ${monitoredPort} ${quorum}`,
           `sentinel down-after-milliseconds ${masterName} ${opts.downAfterMs ?? 1000}`,
@@ -117,7 +122,7 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
         ].join('\n'),
       );
       const child = spawnRedisProcess([conf, '--sentinel']);
-      await waitForPing(port, undefined, child);
+      await waitForPing(port, opts.sentinelPassword, child);
       sentinels.push({
         port,
         clientPort: tlsPort ?? port,
@@ -127,14 +132,15 @@ export async function startSentinelSetup(opts: { replicas?: number; sentinels?: 
         },
       });
     }
+    const auth = opts.sentinelPassword === undefined ? [] : ['-a', opts.sentinelPassword, '--no-auth-warning'];
     const masterPort = async (): Promise<number> => {
-      const reply = await redisCli(['-p', String(sentinels[0]!.port), 'SENTINEL', 'get-master-addr-by-name', masterName]);
+      const reply = await redisCli(['-p', String(sentinels[0]!.port), ...auth, 'SENTINEL', 'get-master-addr-by-name', masterName]);
       return Number(reply.split('\n')[1]);
     };
     // Every sentinel has found the others (and the replicas): a failover can get its quorum.
     for (const s of sentinels) {
       await until('sentinels know each other', 15_000, async () => {
-        const info = await redisCli(['-p', String(s.port), 'SENTINEL', 'master', masterName]);
+        const info = await redisCli(['-p', String(s.port), ...auth, 'SENTINEL', 'master', masterName]);
         const lines = info.split('\n');
         const field = (name: string): number => Number(lines[lines.indexOf(name) + 1]);
         return field('num-other-sentinels') === count - 1 && field('num-slaves') === servers.length - 1 ? true : undefined;

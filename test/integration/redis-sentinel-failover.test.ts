@@ -91,3 +91,24 @@ t.test('§1/§13 startup: no sentinel answers, or they know no such master -> ex
   t.equal(unknown.code, 3);
   t.match(unknown.stderr, `Redis master "no-such-master" via Sentinel ${setup.sentinelAddrs[0]} is unreachable: All sentinels are unreachable. Last error: ERR No such master with that name`);
 });
+
+t.test('§13 sentinels with a password: THV_SESSION_REDIS_SENTINEL_PASSWORD, never printed; without it exit 3', async (t) => {
+  const PASSWORD = 'sentinel-pw-3e1f-do-not-log';
+  const guarded = await startSentinelSetup({ replicas: 0, sentinels: 1, sentinelPassword: PASSWORD });
+  t.teardown(() => guarded.stop());
+  const redis = { sentinel_config: { master_name: guarded.masterName, sentinel_addrs: [...guarded.sentinelAddrs] } };
+  const saved = process.env.THV_SESSION_REDIS_SENTINEL_PASSWORD;
+  process.env.THV_SESSION_REDIS_SENTINEL_PASSWORD = PASSWORD;
+  try {
+    const proxy = await startInProcess(limitedToolConfig(upstreamPort, 'sentinel-auth', redis, 1));
+    t.teardown(() => proxy.close());
+    t.same([await callTool(proxy.url), await callTool(proxy.url)], [200, 429]);
+    t.notMatch(JSON.stringify(proxy.logs), PASSWORD);
+  } finally {
+    if (saved === undefined) delete process.env.THV_SESSION_REDIS_SENTINEL_PASSWORD;
+    else process.env.THV_SESSION_REDIS_SENTINEL_PASSWORD = saved;
+  }
+  const r = await runExpectingFailure(limitedToolConfig(upstreamPort, 'sentinel-noauth', { ...redis, dial_timeout: '2s' }, 1));
+  t.equal(r.code, 3);
+  t.match(r.stderr, `Redis master "${guarded.masterName}" via Sentinel ${guarded.sentinelAddrs[0]} is unreachable: All sentinels are unreachable. Last error: NOAUTH`);
+});
