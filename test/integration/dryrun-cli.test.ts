@@ -143,5 +143,5 @@ t.test("§1 README's dry-run example works verbatim from the repo root", async (
   const args = [...m[1]!.split(/\s+/), '--request', m[2]!];
   const r = await thv(args);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /^body-limit: \d+ bytes\nhost-guard: .*\nparser: tools\/call "echo"\nrate-limit: allowed \(shared 100\/100, tool:echo 10\/10\)\nproxy: would forward .*\nverdict: forward\n$/);
+  t.match(r.stdout, /^body-limit: \d+ bytes\nhost-guard: .*\nparser: tools\/call "echo"\nstdio-endpoint: .*\nrate-limit: allowed \(shared 100\/100, tool:echo 10\/10\)\nproxy: would forward .*\nverdict: forward\n$/);
 });
