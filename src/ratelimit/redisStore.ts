@@ -17,6 +17,11 @@ import { createRedisClient, describeRedis, redisLogAddress, type RedisClient } f
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
 import { CONSUME_SCRIPT, PEEK_SCRIPT } from './scripts.js';
 
+/** A Cluster node's connection, as ioredis's `+node` / `-node` events pass it. */
+interface ClusterNode {
+  readonly options: { readonly host: string; readonly port: number; readonly readOnly?: boolean };
+}
+
 /** The scripts as ioredis commands: `thvConsume(numKeys, ...keysAndArgs)`. */
 type ScriptedRedis = RedisClient & {
   thvConsume(numKeys: number, ...args: string[]): Promise<unknown[]>;
@@ -101,12 +106,13 @@ export class RedisStore implements TokenBucketStore {
     // A Cluster stays up while one node is lost: say which, once per loss (its slots fail open
     // until a replica takes them over and ioredis refreshes the slot map).
     this.#client.on('node error', (err: Error, node: string) => this.#onError(new Error(`node ${node}: ${err.message}`)));
-    this.#client.on('-node', (node: { options: { host: string; port: number } }) => this.#onNode(node, false));
-    this.#client.on('+node', (node: { options: { host: string; port: number } }) => this.#onNode(node, true));
+    this.#client.on('-node', (node: ClusterNode) => this.#onNode(node, false));
+    this.#client.on('+node', (node: ClusterNode) => this.#onNode(node, true));
   }
 
-  #onNode(node: { options: { host: string; port: number } }, added: boolean): void {
-    if (!this.#connected || this.#closing) return;
+  #onNode(node: ClusterNode, added: boolean): void {
+    // Replicas (readOnly) never run a check: their comings and goings change nothing here.
+    if (!this.#connected || this.#closing || node.options.readOnly === true) return;
     const where = `${node.options.host}:${node.options.port}`;
     if (added) this.#logger.info({ redis: this.address, node: where }, `${this.label}: connected to node ${where}`);
     else this.#logger.warn({ redis: this.address, node: where }, `${this.label}: lost node ${where}; rate limits of servers on its slots fail open until the cluster moves them`);
