@@ -33,18 +33,19 @@ class WrkLoader {
   name = 'wrk';
   #dir = mkdtempSync(join(tmpdir(), 'thv-bench-'));
   #scripts = new Map();
-  #script(body) {
-    let file = this.#scripts.get(body);
+  #script(body, extra) {
+    const key = `${body}\n${JSON.stringify(extra ?? {})}`;
+    let file = this.#scripts.get(key);
     if (!file) {
       file = join(this.#dir, `body${this.#scripts.size}.lua`);
-      const headers = Object.entries(HEADERS).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`).join('\n');
+      const headers = Object.entries({ ...HEADERS, ...extra }).map(([k, v]) => `wrk.headers["${k}"] = "${v}"`).join('\n');
       writeFileSync(file, `wrk.method = "POST"\n${headers}\nwrk.body = [[${body}]]\n`);
-      this.#scripts.set(body, file);
+      this.#scripts.set(key, file);
     }
     return file;
   }
-  async run({ url, body, seconds, connections }) {
-    const out = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', this.#script(body), url], (seconds + 30) * 1000);
+  async run({ url, body, seconds, connections, headers: extra }) {
+    const out = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', this.#script(body, extra), url], (seconds + 30) * 1000);
     const requests = Number(out.match(/(\d+) requests in ([\d.]+)(ms|s|m)/)?.[1]);
     const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
     const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
@@ -60,8 +61,8 @@ class WrkLoader {
 class AutocannonLoader {
   name = 'autocannon';
   #cli = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
-  async run({ url, body, seconds, connections }) {
-    const headers = Object.entries(HEADERS).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+  async run({ url, body, seconds, connections, headers: extra }) {
+    const headers = Object.entries({ ...HEADERS, ...extra }).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
     const out = await run(process.execPath, [this.#cli, '-j', '-n', '-c', String(connections), '-d', String(seconds), '-m', 'POST', ...headers, '-b', body, url], (seconds + 30) * 1000);
     const r = JSON.parse(out);
     const requests = r.requests.total;

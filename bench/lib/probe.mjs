@@ -3,9 +3,9 @@
 // how many commands the proxy sends to Redis per request.
 import http from 'node:http';
 
-function post(url, body) {
+function post(url, body, extra) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(body), ...extra } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { text += d; });
@@ -16,12 +16,12 @@ function post(url, body) {
   });
 }
 
-export async function probe(url, body, redis, count = 20) {
+export async function probe(url, body, redis, count = 20, headers = undefined) {
   const statuses = {};
   let sample = null;
   const send = async () => {
     for (let i = 0; i < count; i++) {
-      const r = await post(url, body);
+      const r = await post(url, body, headers);
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       sample = r;
     }

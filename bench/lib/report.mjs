@@ -22,6 +22,10 @@ export function ratios(rows) {
   if (t && fz) add('thv+redis / F req/s', t.rps / fz.rps, '>= 1.80', t.rps >= 1.8 * fz.rps);
   if (nl && p0) add('thv-nolimit / P0 proxy CPU per request', nl.cpuUsPerReq / p0.cpuUsPerReq, '<= 1.10', nl.cpuUsPerReq <= 1.1 * p0.cpuUsPerReq);
   if (t) add('thv+redis Redis commands per tools/call (MONITOR)', t.redisCmdsPerReq, '= 1', t.redisCmdsPerReq === 1);
+  const auth = by['thv-auth'];
+  if (auth && p1) add('thv+auth+per-user Redis / P1 req/s (issue 12)', auth.rps / p1.rps, '>= 0.90', auth.rps >= 0.9 * p1.rps);
+  if (auth && t) add('thv+auth+per-user minus thv+redis proxy CPU per request, µs', auth.cpuUsPerReq - t.cpuUsPerReq, '<= 30', auth.cpuUsPerReq - t.cpuUsPerReq <= 30, 1);
+  if (auth) add('thv+auth+per-user Redis commands per tools/call (MONITOR)', auth.redisCmdsPerReq, '= 1', auth.redisCmdsPerReq === 1);
   if (list) add('thv+redis Redis commands per tools/list (MONITOR)', list.redisCmdsPerReq, '= 0', list.redisCmdsPerReq === 0);
   return out;
 }

@@ -12,6 +12,8 @@ export const SCENARIOS = [
   { name: 'thv-redis-list', server: 'thv-redis', body: TOOLS_LIST, expect: 200, label: 'thv-proxy + Redis, tools/list' },
   { name: 'thv-reject', server: 'thv-reject', body: TOOLS_CALL, expect: 429, label: 'thv-proxy + limiter rejecting (429)' },
   { name: 'thv-webhook', server: 'thv-webhook', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + 1 fast webhook' },
+  // auth: every request sends the same bearer token (an MCP client reuses its token), RS256.
+  { name: 'thv-auth', server: 'thv-auth', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + auth (RS256) + per-user Redis limits', auth: true },
   { name: 'thv-memory', server: 'thv-memory', body: TOOLS_CALL, expect: 200, label: 'thv-proxy --store memory' },
   { name: 'thv-redis-metrics', server: 'thv-redis-metrics', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + Redis, telemetry metrics on' },
   { name: 'thv-redis-traces', server: 'thv-redis-traces', body: TOOLS_CALL, expect: 200, label: 'thv-proxy + Redis, tracing at 0.01' },

@@ -21,6 +21,7 @@ export const THV_BIN = join(ROOT, 'bin', 'thv-proxy');
 export const SERVERS = {
   upstream: { script: 'upstream.mjs', needs: [] },
   webhook: { script: 'webhook.mjs', needs: [] },
+  idp: { script: 'idp.mjs', needs: [] },
   P0: { script: 'proxy.mjs', needs: ['upstream'] },
   P1: { script: 'proxy.mjs', needs: ['upstream', 'redis'], env: { LIMIT: '1' } },
   F: { script: 'fastify.mjs', needs: ['upstream', 'redis'] },
@@ -28,6 +29,7 @@ export const SERVERS = {
   'thv-redis': { thv: 'redis', needs: ['upstream', 'redis'] },
   'thv-reject': { thv: 'reject', needs: ['upstream', 'redis'] },
   'thv-webhook': { thv: 'webhook', needs: ['upstream', 'webhook'] },
+  'thv-auth': { thv: 'auth', needs: ['upstream', 'redis', 'idp'] },
   'thv-memory': { thv: 'memory', needs: ['upstream'], flags: ['--store', 'memory'] },
   'thv-redis-warnlog': { thv: 'redis', needs: ['upstream', 'redis'], flags: ['--log-level', 'warn'] },
   'thv-redis-metrics': { thv: 'redis-metrics', needs: ['upstream', 'redis'] },
@@ -54,7 +56,7 @@ export class Stack {
     if (spec.thv) {
       if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: build first (npx tsc -p tsconfig.json)');
       const file = join(this.#tmp, `${name}.json`);
-      const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port, metricsPort: await freePort() });
+      const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port, metricsPort: await freePort(), idpPort: this.running.get('idp')?.port });
       writeFileSync(file, JSON.stringify(cfg, null, 2));
       child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: extraEnv });
       await waitServing(child, port, { healthPath: '/health' });
@@ -80,6 +82,19 @@ export class Stack {
       throw err;
     }
   }
+
+  /** Headers a scenario's requests carry: a bearer token from the bench IdP when it authenticates. */
+  async headers(scenario) {
+    if (!scenario.auth) return undefined;
+    if (!this.#token) {
+      await this.ensure('idp');
+      const res = await fetch(`http://127.0.0.1:${this.running.get('idp').port}/token?sub=bench-user`);
+      this.#token = (await res.json()).access_token;
+    }
+    return { Authorization: `Bearer ${this.#token}` };
+  }
+
+  #token = null;
 
   async stop() {
     // proxies first (so they do not log Redis/upstream errors while shutting down), then the rest

@@ -11,7 +11,7 @@ async function measure(stack, loader, scenario, opts) {
   const redis = stack.redis;
   if (redis) await redis.resetStats();
   const c0 = cpuSeconds(srv.pid), r0 = redis ? cpuSeconds(redis.pid) : 0;
-  const load = await loader.run({ url: stack.url(scenario.server), body: scenario.body, seconds: opts.duration, connections: opts.connections });
+  const load = await loader.run({ url: stack.url(scenario.server), body: scenario.body, seconds: opts.duration, connections: opts.connections, headers: await stack.headers(scenario) });
   const c1 = cpuSeconds(srv.pid), r1 = redis ? cpuSeconds(redis.pid) : 0;
   const calls = redis ? await redis.commandCalls() : {};
   const ops = Object.values(calls).reduce((a, b) => a + b, 0);
@@ -42,7 +42,7 @@ export async function compare(stack, loader, opts, log) {
 
   log(`probing ${scenarios.length} scenarios (20 sequential requests each, Redis MONITOR on)`);
   for (const s of scenarios) {
-    const p = await probe(stack.url(s.server), s.body, stack.redis);
+    const p = await probe(stack.url(s.server), s.body, stack.redis, 20, await stack.headers(s));
     results.get(s.name).probe = p;
     const statuses = Object.entries(p.statuses).map(([k, v]) => `${k}x${v}`).join(' ');
     const bad = Object.keys(p.statuses).some((k) => Number(k) !== s.expect && !(s.expect === 429 && k === '200'));
@@ -53,7 +53,7 @@ export async function compare(stack, loader, opts, log) {
   log(`warming up ${servers.length} servers, ${opts.warmup} s each under load`);
   for (const name of servers) {
     const s = scenarios.find((x) => x.server === name);
-    await loader.run({ url: stack.url(name), body: s.body, seconds: opts.warmup, connections: opts.connections });
+    await loader.run({ url: stack.url(name), body: s.body, seconds: opts.warmup, connections: opts.connections, headers: await stack.headers(s) });
   }
 
   for (let r = 0; r < opts.rounds; r++) {
