@@ -2,7 +2,7 @@
 // the proxy's client credentials; `active: false` is a 401. Answers are cached by token until
 // its `exp`, at most 5 min (an inactive answer 30 s, so a client retrying a revoked token does
 // not cost a call each time), in a cache of bounded size. Concurrent requests with the same token
-// share one call.
+// share one call, and calls in flight are capped.
 
 import type { Logger } from 'pino';
 import { BoundedCache } from './boundedCache.js';
@@ -13,6 +13,14 @@ import { principalOf, type Principal } from './principal.js';
 export const INTROSPECTION_CACHE_MAX_MS = 5 * 60_000;
 const INACTIVE_CACHE_MS = 30_000;
 export const INTROSPECTION_CACHE_ENTRIES = 10_000;
+/** Longer tokens are introspected every time rather than kept: the cache's memory stays bounded. */
+const MAX_CACHED_TOKEN_BYTES = 8192;
+/**
+ * Introspection calls in flight at most. A flood of made-up opaque tokens (each one new, so
+ * never cached) must not become as many calls to the provider: past the cap a new token is
+ * refused (401, fail closed) until calls return.
+ */
+export const INTROSPECTIONS_IN_FLIGHT = 64;
 
 export type Verdict = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly reason: string };
 
@@ -66,6 +74,9 @@ export class Introspector {
     if (cached !== undefined) return cached.ok ? this.#stillValid(cached) : cached;
     let pending = this.#pending.get(token);
     if (pending === undefined) {
+      if (this.#pending.size >= INTROSPECTIONS_IN_FLIGHT) {
+        return { ok: false, reason: `introspection refused: ${INTROSPECTIONS_IN_FLIGHT} calls to the provider already in flight` };
+      }
       pending = this.#call(token).finally(() => this.#pending.delete(token));
       this.#pending.set(token, pending);
     }
@@ -98,13 +109,13 @@ export class Introspector {
     const now = this.#now();
     if (claims.active !== true) {
       const verdict: Verdict = { ok: false, reason: 'introspection says the token is not active' };
-      this.#cache.set(token, verdict, now + INACTIVE_CACHE_MS);
+      if (token.length <= MAX_CACHED_TOKEN_BYTES) this.#cache.set(token, verdict, now + INACTIVE_CACHE_MS);
       return verdict;
     }
     const why = claimFailure(claims, this.#expected, now / 1000);
     if (why !== undefined) return { ok: false, reason: why };
     const verdict: Verdict = { ok: true, principal: principalOf(claims) };
-    this.#cache.set(token, verdict, Math.min(now + INTROSPECTION_CACHE_MAX_MS, (claims.exp as number) * 1000));
+    if (token.length <= MAX_CACHED_TOKEN_BYTES) this.#cache.set(token, verdict, Math.min(now + INTROSPECTION_CACHE_MAX_MS, (claims.exp as number) * 1000));
     return verdict;
   }
 }

@@ -5,7 +5,7 @@
 // introspectionURL is set, refused otherwise.
 //
 // A verified token is remembered (by its exact text, until its exp and at most 5 min, 10 000
-// tokens at most): MCP clients send the same token on every request, and a signature check costs
+// tokens of at most 8 KiB): MCP clients send the same token on every request, and a signature check costs
 // far more than the proxy's whole hot path. Time-bound claims are checked again on every hit.
 
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
@@ -22,6 +22,8 @@ export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384
 
 export const VERIFIED_CACHE_MAX_MS = 5 * 60_000;
 export const VERIFIED_CACHE_ENTRIES = 10_000;
+/** Longer tokens are verified every time rather than kept: the cache's memory stays bounded. */
+export const VERIFIED_CACHE_MAX_TOKEN_BYTES = 8192;
 
 /** Three base64url segments: the shape of a JWS in compact form. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -97,7 +99,9 @@ export class TokenVerifier {
     const why = claimFailure(claims, this.#expected, nowMs / 1000);
     if (why !== undefined) return failed(why);
     const verdict = { ok: true as const, principal: principalOf(claims) };
-    this.#verified.set(token, verdict, Math.min(nowMs + VERIFIED_CACHE_MAX_MS, (claims.exp as number) * 1000 + CLOCK_SKEW_S * 1000));
+    if (token.length <= VERIFIED_CACHE_MAX_TOKEN_BYTES) {
+      this.#verified.set(token, verdict, Math.min(nowMs + VERIFIED_CACHE_MAX_MS, (claims.exp as number) * 1000 + CLOCK_SKEW_S * 1000));
+    }
     return verdict;
   }
 }
