@@ -19,6 +19,8 @@ export interface AttributeUse {
   principal: Set<string> | null;
   resource: Set<string> | null;
   context: Set<string> | null;
+  /** Some policy reads an attribute of the action (`action.operation`): only then is its entity sent. */
+  action: boolean;
   /** Entities the policies name literally (`THVGroup::"eng"`), as `type\u0000id`. */
   literals: Set<string>;
 }
@@ -59,6 +61,7 @@ function walk(e: Json, use: AttributeUse): void {
     const attr = Array.isArray(acc.attr) ? acc.attr[0] : acc.attr;
     if (isObj(left) && typeof left.Var === 'string') {
       if ((left.Var === 'principal' || left.Var === 'resource' || left.Var === 'context') && typeof attr === 'string') record(use, left.Var, attr);
+      if (left.Var === 'action') use.action = true;
       return;
     }
     walk(left, use);
@@ -66,6 +69,7 @@ function walk(e: Json, use: AttributeUse): void {
     if (rootVar(left) === null) {
       use.principal = null;
       use.resource = null;
+      use.action = true;
     }
     return;
   }
@@ -96,10 +100,10 @@ function literals(v: Json, use: AttributeUse): void {
 /** The attributes `policies` (which all parse) can read. */
 export function attributeUse(policies: readonly string[]): AttributeUse {
   const api = createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs') as PolicyJsonApi;
-  const use: AttributeUse = { principal: new Set(), resource: new Set(), context: new Set(), literals: new Set() };
+  const use: AttributeUse = { principal: new Set(), resource: new Set(), context: new Set(), action: false, literals: new Set() };
   for (const p of policies) {
     const answer = api.policyToJson(p);
-    if (answer.type !== 'success') return { principal: null, resource: null, context: null, literals: new Set() };
+    if (answer.type !== 'success') return { principal: null, resource: null, context: null, action: true, literals: new Set() };
     walk(answer.json, use);
   }
   return use;

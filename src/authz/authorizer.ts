@@ -141,7 +141,12 @@ export class Authorizer {
     const resource: CedarEntity = { uid, attrs: cedarRecord(inputs.attrs), parents: this.#serverParent };
     const np = this.#narrow(p);
     const context = { ...np.claims, ...cedarRecord(inputs.args) };
-    const entities = np.configured === null ? this.#entities(np.entity, a.entity, resource) : [np.entity, a.entity, resource, ...np.configured.filter((e) => !sameUid(e.uid, uid) && !sameUid(e.uid, a.uid))];
+    // The action entity has no parents (ToolHive's): without it `action in ...` decides alike, so
+    // it is sent only when some policy reads its attributes.
+    const entities =
+      np.configured === null
+        ? this.#entities(np.entity, a.entity, resource)
+        : [np.entity, ...(this.#params.use.action ? [a.entity] : []), resource, ...np.configured.filter((e) => !sameUid(e.uid, uid) && !sameUid(e.uid, a.uid))];
     return { principal: p.uid, action: a.uid, resource: uid, context, entities };
   }
 

@@ -33,6 +33,7 @@ interface CedarWasm {
   checkParsePolicySet(policies: { staticPolicies: Record<string, string> }): CheckParseAnswer;
   checkParseEntities(call: { entities: unknown }): CheckParseAnswer;
   preparsePolicySet(id: string, policies: { staticPolicies: Record<string, string> }): CheckParseAnswer;
+  policyToJson(p: string): { type: 'success'; json: { action: ScopeJson; resource: ScopeJson } } | { type: 'failure' };
   statefulIsAuthorized(call: {
     principal: EntityUid;
     action: EntityUid;
@@ -42,6 +43,13 @@ interface CedarWasm {
     entities: readonly CedarEntity[];
   }): AuthorizationAnswer;
   getCedarVersion(): string;
+}
+
+interface ScopeJson {
+  op: string;
+  entity?: EntityUid;
+  entities?: EntityUid[];
+  entity_type?: string;
 }
 
 let wasm: CedarWasm | null = null;
@@ -96,21 +104,88 @@ export interface CedarRequest {
 
 let nextSetId = 0;
 
-/** One compiled policy set: ids `policy0`..`policyN-1` as ToolHive names them. */
+/** What a policy's scope says about the action and the resource (the parts an index can use). */
+interface Scope {
+  /** Action ids the policy can apply to; null: any. */
+  readonly actions: ReadonlySet<string> | null;
+  /** `resource == E`: only E. */
+  readonly resourceEq: string | null;
+  /** `resource is T`: only type T. */
+  readonly resourceType: string | null;
+}
+
+function uidKey(uid: EntityUid): string {
+  return `${uid.type}\u0000${uid.id}`;
+}
+
+function scopeOf(text: string): Scope {
+  const answer = cedar().policyToJson(text);
+  if (answer.type !== 'success') return { actions: null, resourceEq: null, resourceType: null };
+  const { action, resource } = answer.json;
+  // The request's action entity has no parents (ToolHive's), so `action in A` holds only for A itself.
+  const ids = (list: EntityUid[]): Set<string> => new Set(list.filter((e) => e.type === 'Action').map((e) => e.id));
+  let actions: Set<string> | null = null;
+  if (action.op === '==' || (action.op === 'in' && action.entity)) actions = ids([action.entity!]);
+  else if (action.op === 'in' && action.entities) actions = ids(action.entities);
+  return {
+    actions,
+    resourceEq: resource.op === '==' && resource.entity ? uidKey(resource.entity) : null,
+    resourceType: resource.op === 'is' && resource.entity_type ? resource.entity_type : null,
+  };
+}
+
+/**
+ * One compiled policy set: ids `policy0`..`policyN-1` as ToolHive names them. Cedar evaluates
+ * every policy of a set for each request, so the set is indexed by scope: a request is decided by
+ * the subset whose action and resource scope can match it (a policy whose scope does not match is
+ * not satisfied and its conditions are never evaluated, so leaving it out changes no decision and
+ * no error). Subsets are made on first use, one per action and resource type, plus one per
+ * resource named by a `resource == ...` scope: a finite number, fixed by the config.
+ */
 export class PolicySet {
-  readonly #id: string;
+  readonly #policies: readonly string[];
+  readonly #scopes: readonly Scope[];
+  readonly #named: ReadonlySet<string>;
+  readonly #subsets = new Map<string, { id: string | null }>();
 
   /** The policies must have passed policyProblem (compile did that). */
-  constructor(policies: readonly string[]) {
-    const staticPolicies: Record<string, string> = {};
-    policies.forEach((p, i) => (staticPolicies[`policy${i}`] = p));
-    this.#id = `thv-policy-set-${nextSetId++}`;
-    const answer = cedar().preparsePolicySet(this.#id, { staticPolicies });
-    if (answer.type !== 'success') throw new Error(`Cedar refused a policy set that parsed: ${describe(answer.errors)}`);
+  constructor(policies: readonly string[], indexed = true) {
+    this.#policies = policies;
+    this.#scopes = policies.map((p) => (indexed ? scopeOf(p) : { actions: null, resourceEq: null, resourceType: null }));
+    this.#named = new Set(this.#scopes.flatMap((s) => (s.resourceEq === null ? [] : [s.resourceEq])));
+  }
+
+  #subset(action: EntityUid, resource: EntityUid): string | null {
+    const named = this.#named.has(uidKey(resource));
+    const key = `${action.id}\u0000${resource.type}${named ? `\u0000${resource.id}` : ''}`;
+    let subset = this.#subsets.get(key);
+    if (subset === undefined) {
+      const staticPolicies: Record<string, string> = {};
+      let count = 0;
+      this.#scopes.forEach((s, i) => {
+        if (s.actions !== null && !s.actions.has(action.id)) return;
+        if (s.resourceType !== null && s.resourceType !== resource.type) return;
+        if (s.resourceEq !== null && s.resourceEq !== uidKey(resource)) return;
+        staticPolicies[`policy${i}`] = this.#policies[i]!;
+        count++;
+      });
+      let id: string | null = null;
+      if (count > 0) {
+        id = `thv-policy-set-${nextSetId++}`;
+        const answer = cedar().preparsePolicySet(id, { staticPolicies });
+        if (answer.type !== 'success') throw new Error(`Cedar refused a policy set that parsed: ${describe(answer.errors)}`);
+      }
+      subset = { id };
+      this.#subsets.set(key, subset);
+    }
+    return subset.id;
   }
 
   decide(req: CedarRequest): Decision {
-    const answer = cedar().statefulIsAuthorized({ ...req, preparsedPolicySetId: this.#id });
+    const id = this.#subset(req.action, req.resource);
+    // No policy can apply: Cedar's own answer for an empty set (default deny, nothing determining).
+    if (id === null) return { allowed: false, policies: [], errors: [] };
+    const answer = cedar().statefulIsAuthorized({ ...req, preparsedPolicySetId: id });
     if (answer.type !== 'success') return { allowed: false, policies: [], errors: [describe(answer.errors)] };
     const { decision, diagnostics } = answer.response;
     const errors = diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`);

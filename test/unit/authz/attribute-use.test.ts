@@ -16,6 +16,8 @@ t.test('what the analysis finds', async (t) => {
   t.strictSame([...u.resource!], ['readOnlyHint']);
   t.strictSame([...u.context!], ['arg_x']);
   t.ok(u.literals.has('THVGroup\u0000eng'));
+  t.equal(u.action, false, 'no policy reads the action: its entity is not sent');
+  t.equal(attributeUse(['permit(principal, action, resource) when { action.operation == "call_tool" };']).action, true);
   const all = attributeUse(['permit(principal, action, resource) when { THVGroup::"eng".lead == principal && context == {} };']);
   t.equal(all.principal, null, 'an attribute of a literal entity: everything is sent');
   t.equal(all.resource, null);
@@ -36,6 +38,10 @@ const POLICY_SETS: string[][] = [
     'permit(principal, action, resource) when { THVGroup::"eng".lead == principal.claim_sub };',
     'permit(principal, action, resource) when { context.claim_groups.contains("ops") && resource.name == "deploy" };',
     'forbid(principal in THVGroup::"blocked", action, resource);',
+  ],
+  [
+    'permit(principal, action in Action::"call_tool", resource) when { action.operation == "call_tool" && resource.name == "deploy" };',
+    'permit(principal, action in [Action::"get_prompt", Action::"read_resource"], resource);',
   ],
 ];
 
@@ -68,7 +74,7 @@ t.test('narrowed and full requests decide alike', async (t) => {
     const params = compileAuthz({ config: { version: '1.0', type: 'cedarv1', cedar: { policies, entities_json: ENTITIES } }, path: null }, (p, m) => {
       throw new Error(`${p}: ${m}`);
     })!;
-    const full: AuthzParams = { ...params, use: { principal: null, resource: null, context: null, literals: new Set() } };
+    const full: AuthzParams = { ...params, use: { principal: null, resource: null, context: null, action: true, literals: new Set() } };
     const narrow = new Authorizer(params, 'srv');
     const wide = new Authorizer(full, 'srv');
     for (const p of PRINCIPALS) {
