@@ -27,6 +27,11 @@ export interface OidcProviderOptions {
   readonly alg?: 'RS256' | 'ES256';
   /** Client-credentials clients; default alice, bob, carol (the sub of their tokens is their id). */
   readonly clients?: readonly TestClient[];
+  /**
+   * Also the authorization-code flow for MCP clients: dynamic client registration and the
+   * provider's development login/consent pages (any login name is the account, i.e. the sub).
+   */
+  readonly interactive?: boolean;
 }
 
 export interface SigningKey {
@@ -117,7 +122,8 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       })),
       jwks: { keys: [privateJwk] },
       features: {
-        devInteractions: { enabled: false },
+        devInteractions: { enabled: opts.interactive === true },
+        registration: { enabled: opts.interactive === true },
         clientCredentials: { enabled: true },
         introspection: { enabled: true },
         revocation: { enabled: true },
@@ -186,4 +192,39 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       }),
   };
   return state;
+}
+
+/**
+ * A browser for the provider's development login and consent pages: follows redirects from an
+ * authorization URL, keeping cookies, signs in as `login`, consents, and returns the redirect to
+ * `redirectPrefix` (the client's callback, with the code) without following it.
+ */
+export async function browserLogin(authorizationUrl: string, login: string, redirectPrefix: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  let url = authorizationUrl;
+  let body: string | undefined;
+  for (let step = 0; step < 20; step++) {
+    const headers: Record<string, string> = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(url, { method: body === undefined ? 'GET' : 'POST', headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const pair = c.split(';')[0]!;
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const next = new URL(res.headers.get('location')!, url);
+      if (next.href.startsWith(redirectPrefix)) return next;
+      url = next.href;
+      body = undefined;
+      continue;
+    }
+    const html = await res.text();
+    const action = /action="([^"]+)"/.exec(html)?.[1];
+    const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
+    if (action === undefined || prompt === undefined) throw new Error(`no login or consent form at ${url} (${res.status}): ${html.slice(0, 300)}`);
+    body = prompt === 'login' ? new URLSearchParams({ prompt, login, password: 'any' }).toString() : new URLSearchParams({ prompt }).toString();
+    url = new URL(action, url).href;
+  }
+  throw new Error('the login did not reach the callback in 20 steps');
 }
