@@ -150,6 +150,7 @@ function compileDocument(doc: unknown, where: Where): Omit<AuthzParams, 'origin'
 export function compileAuthz(source: AuthzSource | null, report: Report): AuthzParams | null {
   if (source === null) return null;
   if (source.path !== null) {
+    if (source.config !== null) report('/authz_config', 'not used: authz_config_path is set and wins, as in ToolHive', 'warning');
     const doc = readAuthzFile(source.path, report);
     if (doc === undefined) return null;
     const file = source.path;

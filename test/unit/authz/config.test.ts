@@ -68,6 +68,7 @@ t.test('§10 authz_config_path wins over authz_config, as in ToolHive', async (t
   writeFileSync(file, JSON.stringify(cedar(['permit(principal, action, resource);'])));
   const r = load({ ...baseConfig(), authz_config_path: file, authz_config: cedar(['not cedar']) });
   t.equal(r.ok, true, 'the inline document is not used');
+  t.ok(r.warnings.includes('/authz_config: not used: authz_config_path is set and wins, as in ToolHive'), 'and a warning says so');
 });
 
 t.test('§10 tools_filter and tools_override: ToolHive\'s rules at load', async (t) => {
