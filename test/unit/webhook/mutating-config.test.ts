@@ -39,7 +39,7 @@ t.test('§2 every webhook rule applies to mutating_webhooks, pointing into that 
     '/mutating_webhooks/1/name: duplicate webhook name "m"',
     '/mutating_webhooks/1/timeout: must be between 1s and 30s, got 45s',
     '/mutating_webhooks/1/tls_config/client_cert_path: webhook "m": cannot read "/nonexistent/c.pem" (no such file)',
-    '/mutating_webhooks/1/tls_config/client_key_path: webhook "m": required when client_cert_path is set (mutual TLS needs both)',
+    '/mutating_webhooks/1/tls_config/client_key_path: required when client_cert_path is set (mutual TLS needs both)',
     '/mutating_webhooks/2/hmac_secret_ref: webhook "m": environment variable UNSET_SECRET is not set',
     '/mutating_webhooks/2/name: duplicate webhook name "m"',
     '/mutating_webhooks/3/failure_policy: must be one of "fail", "ignore"',
