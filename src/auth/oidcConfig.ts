@@ -196,9 +196,12 @@ export function compileOidcConfig(source: OidcSource, report: Report): OidcSetti
   if (resourceUrl !== undefined && !(URL.canParse(resourceUrl) && /^https?:$/.test(new URL(resourceUrl).protocol))) {
     counting(r.pointer('resourceURL'), `must be the absolute http(s) URL clients use for this server, such as "https://mcp.example.com/mcp", got ${JSON.stringify(resourceUrl)}`);
   }
-  const ca = readCa(r.string('cacertPath'), r.pointer('cacertPath'), counting);
-  const authTokenFile = r.string('authTokenFile');
-  checkReadable(authTokenFile, r.pointer('authTokenFile'), counting);
+  // ToolHive's runner fills CACertPath and AuthTokenFile from the top-level thv_ca_bundle and
+  // jwks_auth_token_file; a file written for it keeps them there.
+  const caPath = r.string('cacertPath') ?? source.toolhiveCaBundle;
+  const ca = readCa(caPath, r.string('cacertPath') !== undefined ? r.pointer('cacertPath') : '/thv_ca_bundle', counting);
+  const authTokenFile = r.string('authTokenFile') ?? source.toolhiveAuthTokenFile;
+  checkReadable(authTokenFile, r.string('authTokenFile') !== undefined ? r.pointer('authTokenFile') : '/jwks_auth_token_file', counting);
 
   const envSecret = source.envClientSecret === '' ? undefined : source.envClientSecret;
   const clientId = r.string('clientID');

@@ -21,6 +21,11 @@ import { resolveRedisFiles } from './redisFiles.js';
 
 export type { LoadOverrides } from './normalise.js';
 
+/** ToolHive fields its runner feeds into the token validator: not ignored when oidc_config is set. */
+function usedWithOidc(field: string, doc: unknown): boolean {
+  return (field === 'thv_ca_bundle' || field === 'jwks_auth_token_file') && typeof doc === 'object' && doc !== null && (doc as { oidc_config?: unknown }).oidc_config != null;
+}
+
 export type LoadResult =
   | { readonly ok: true; readonly config: ProxyConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly errors: readonly ConfigProblem[]; readonly warnings: readonly string[] };
@@ -41,7 +46,7 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
   const out = new Findings();
   try {
     for (const p of checkSchema(doc)) out.error(p.path, p.message);
-    for (const w of ignoredFieldWarnings(doc, isUnenforced)) out.warn(w);
+    for (const w of ignoredFieldWarnings(doc, (f) => isUnenforced(f) || usedWithOidc(f, doc))) out.warn(w);
     const allow = new Set(overrides.allowUnenforced ?? []);
     checkUnenforced(doc, allow, out);
     checkMiddlewareConfigs(doc, allow, out);

@@ -5,6 +5,7 @@
 import { parseHostPort } from './address.js';
 import { parseDuration } from './duration.js';
 import type {
+  OidcSource,
   Bucket,
   BucketFile,
   ProxyConfig,
@@ -134,6 +135,18 @@ function webhook(w: WebhookFile, secret: Buffer | null): WebhookConfig {
   };
 }
 
+/** oidc_config as written, with what ToolHive's runner adds to it from elsewhere. */
+function oidcSource(f: RunConfigFile, env: NodeJS.ProcessEnv): OidcSource {
+  const top = f as unknown as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  return {
+    document: f.oidc_config as Record<string, unknown>,
+    envClientSecret: env.THV_OIDC_CLIENT_SECRET,
+    toolhiveCaBundle: text(top.thv_ca_bundle),
+    toolhiveAuthTokenFile: text(top.jwks_auth_token_file),
+  };
+}
+
 export function normalise({ file: f, source, overrides, env, secrets, redisFiles }: NormaliseInput): ProxyConfig {
   const store = overrides.store ?? 'redis';
   const rl = f.rate_limit_config ? rateLimit(f.rate_limit_config, f.rate_limit_namespace ?? DEFAULTS.namespace) : null;
@@ -160,7 +173,7 @@ export function normalise({ file: f, source, overrides, env, secrets, redisFiles
         ? { filter: f.tools_filter ?? [], override: f.tools_override ?? {} }
         : null,
     // Parsed by the authentication stage's compile (src/auth/oidcConfig.ts); null like Go's nil.
-    oidc: f.oidc_config ? { document: f.oidc_config as Record<string, unknown>, envClientSecret: env.THV_OIDC_CLIENT_SECRET } : null,
+    oidc: f.oidc_config ? oidcSource(f, env) : null,
     // Compiled by src/telemetry/config.ts and src/audit/config.ts; null like Go's nil pointer.
     telemetry: f.telemetry_config ?? null,
     audit: f.audit_config || f.audit_config_path ? { config: f.audit_config ?? null, path: f.audit_config_path || null } : null,

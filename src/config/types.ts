@@ -207,6 +207,12 @@ export interface OidcSource {
   readonly document: Readonly<Record<string, unknown>>;
   /** THV_OIDC_CLIENT_SECRET, used when the config has no clientSecret. */
   readonly envClientSecret: string | undefined;
+  /**
+   * ToolHive's top-level `thv_ca_bundle` and `jwks_auth_token_file`, which its runner hands to the
+   * token validator as CACertPath and AuthTokenFile: used when oidc_config sets neither.
+   */
+  readonly toolhiveCaBundle?: string | undefined;
+  readonly toolhiveAuthTokenFile?: string | undefined;
 }
 
 export interface Bucket {

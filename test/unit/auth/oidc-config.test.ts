@@ -100,3 +100,23 @@ t.test('§9 scopes default to ["openid"]', async (t) => {
   t.strictSame(compile({ issuer: 'https://a.example' }).settings?.scopes, ['openid']);
   t.strictSame(compile({ issuer: 'https://a.example', scopes: [] }).settings?.scopes, ['openid']);
 });
+
+t.test('§2 §9 ToolHive\'s top-level thv_ca_bundle and jwks_auth_token_file feed the validator, as its runner does', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'thv-oidc-top-'));
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, 'sa-token\n');
+  const base = { name: 's', transport: 'streamable-http', target_port: 9, thv_ca_bundle: testCerts().caCert, jwks_auth_token_file: tokenFile };
+  const withOidc = load({ ...base, oidc_config: { Issuer: 'https://idp.example.com' } });
+  t.equal(withOidc.ok, true, problems(withOidc).join('\n'));
+  t.strictSame(withOidc.warnings, [], 'used, so not "ignored"');
+  const settings = withOidc.ok ? compile(withOidc.config.oidc!.document, undefined) : null;
+  t.ok(settings, 'compiles');
+  const direct = compileOidcConfig({ document: { issuer: 'https://a.example' }, envClientSecret: undefined, toolhiveCaBundle: testCerts().caCert, toolhiveAuthTokenFile: tokenFile }, () => t.fail('no problem expected'));
+  t.ok(direct?.ca?.includes('BEGIN CERTIFICATE'));
+  t.equal(direct?.authTokenFile, tokenFile);
+  const own = compileOidcConfig({ document: { issuer: 'https://a.example', authTokenFile: '/own' }, envClientSecret: undefined, toolhiveAuthTokenFile: tokenFile }, () => undefined);
+  t.equal(own, null, 'oidc_config\'s own value wins (and here cannot be read)');
+  t.strictSame(problems(load({ ...base, jwks_auth_token_file: '/nonexistent/t', oidc_config: { issuer: 'https://a.example' } })), ['/jwks_auth_token_file: cannot read "/nonexistent/t" (no such file)']);
+  const without = load(base);
+  t.match(without.warnings, ['thv_ca_bundle is a ToolHive field thv-proxy ignores', 'jwks_auth_token_file is a ToolHive field thv-proxy ignores'], 'without oidc_config they stay ignored');
+});
