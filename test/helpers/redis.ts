@@ -5,6 +5,7 @@
 // Cluster setups from these servers.
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { freePort } from './ports.js';
 
 export interface RedisHandle {
@@ -59,7 +60,9 @@ function cli(port: number, password: string | undefined, args: string[]): Promis
 
 /** Spawn a redis-server (or `redis-server <file> --sentinel`) that dies with the test process. */
 export function spawnRedisProcess(args: readonly string[]): ChildProcess {
-  const child = spawn('redis-server', args, { stdio: 'ignore' });
+  // In the temp dir: a master that serves a replica writes dump.rdb to its working directory
+  // even with `--save ""`, and that must not land in the repository.
+  const child = spawn('redis-server', args, { stdio: 'ignore', cwd: tmpdir() });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
