@@ -27,15 +27,6 @@ const table: Array<[string, Record<string, unknown>, string[]]> = [
     },
     ['body-limit', 'host-guard', 'mcp-parser', 'tool-filter', 'rate-limit', 'mutating-webhook m', 'webhook v', 'authorization'],
   ],
-  [
-    'tool filter right after the parser, authorization after the webhooks (§10: ToolHive\'s order)',
-    {
-      transport: 'streamable-http', command: undefined, cmd_args: undefined, target_port: 9000, rate_limit_config: RL,
-      validating_webhooks: [HOOK('v')], mutating_webhooks: [HOOK('m')], tools_filter: ['a'],
-      authz_config: { version: '1.0', type: 'cedarv1', cedar: { policies: ['permit(principal, action, resource);'] } },
-    },
-    ['body-limit', 'host-guard', 'mcp-parser', 'tool-filter', 'rate-limit', 'mutating-webhook m', 'webhook v', 'authorization'],
-  ],
 ];
 
 for (const [what, extra, names] of table) {
