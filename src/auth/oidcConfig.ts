@@ -6,12 +6,11 @@
 // `validate` refuses what `run` could not use. Host names are checked again when they resolve
 // (guardedFetch.ts): a name may point anywhere.
 
-import { readFileSync, accessSync, constants } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
+import { accessSync, constants } from 'node:fs';
 import type { Report } from '../chain/stage.js';
 import type { OidcSource } from '../config/types.js';
 import { fileErrorCause } from '../config/findings.js';
+import { readCaBundle } from '../config/tlsFiles.js';
 import { isObject as isJsonObject } from '../config/findings.js';
 import { literalAddressBlocked } from './addressGuard.js';
 
@@ -71,9 +70,6 @@ export interface OidcSettings {
 
 const POINTER = '/oidc_config';
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-}
 
 /** The members of the document under their canonical names, with the key actually written. */
 function canonical(doc: Readonly<Record<string, unknown>>, report: Report): Map<OidcKey, { key: string; value: unknown }> {
@@ -137,33 +133,6 @@ function checkFetchUrl(value: string | undefined, pointer: string, settings: { i
   return value;
 }
 
-function readCa(path: string | undefined, pointer: string, report: Report): Buffer | undefined {
-  if (path === undefined) return undefined;
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (err) {
-    report(pointer, `cannot read ${JSON.stringify(path)} (${fileErrorCause(err)})`);
-    return undefined;
-  }
-  try {
-    const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0) throw new Error('no PEM certificate in it');
-    // Each certificate parsed on its own: TLS would skip a broken one silently.
-    blocks.forEach((block, i) => {
-      try {
-        new X509Certificate(block);
-      } catch (err) {
-        throw new Error(`certificate ${i + 1} of ${blocks.length} does not parse (${firstLine(err)})`);
-      }
-    });
-    createSecureContext({ ca: pem });
-  } catch (err) {
-    report(pointer, `${JSON.stringify(path)} is not a PEM CA bundle: ${firstLine(err)}`);
-    return undefined;
-  }
-  return pem;
-}
 
 function checkReadable(path: string | undefined, pointer: string, report: Report): void {
   if (path === undefined) return;
@@ -199,7 +168,7 @@ export function compileOidcConfig(source: OidcSource, report: Report): OidcSetti
   // ToolHive's runner fills CACertPath and AuthTokenFile from the top-level thv_ca_bundle and
   // jwks_auth_token_file; a file written for it keeps them there.
   const caPath = r.string('cacertPath') ?? source.toolhiveCaBundle;
-  const ca = readCa(caPath, r.string('cacertPath') !== undefined ? r.pointer('cacertPath') : '/thv_ca_bundle', counting);
+  const ca = caPath === undefined ? undefined : readCaBundle({ path: caPath, pointer: r.string('cacertPath') !== undefined ? r.pointer('cacertPath') : '/thv_ca_bundle' }, counting);
   const authTokenFile = r.string('authTokenFile') ?? source.toolhiveAuthTokenFile;
   checkReadable(authTokenFile, r.string('authTokenFile') !== undefined ? r.pointer('authTokenFile') : '/jwks_auth_token_file', counting);
 

@@ -3,7 +3,7 @@
 // use (SPEC §2), and the connection never touches the disk. Each problem is reported with the
 // JSON pointer of the field that names the file.
 
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { fileErrorCause } from './findings.js';
@@ -43,19 +43,43 @@ function read(ref: TlsFileRef | undefined, report: Report): Buffer | undefined {
   }
 }
 
-/** Read the files and check that Node's TLS accepts them: a CA bundle, a key, a cert with its key. */
-export function readTlsFiles(refs: TlsFileRefs, report: Report): TlsFileContents {
-  const ca = read(refs.ca, report);
-  const cert = read(refs.cert, report);
-  const key = read(refs.key, report);
-  if (ca !== undefined) {
+const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** Why `pem` is not a usable CA bundle, or undefined when it is. */
+function caProblem(pem: Buffer): string | undefined {
+  const blocks = pem.toString('latin1').match(CERTIFICATE) ?? [];
+  if (blocks.length === 0) return 'no PEM certificate in it';
+  // Each certificate parsed on its own: TLS would skip a broken one silently.
+  for (let i = 0; i < blocks.length; i++) {
     try {
-      createSecureContext({ ca });
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+      new X509Certificate(blocks[i]!);
     } catch (err) {
-      report(refs.ca!.pointer, `${JSON.stringify(refs.ca!.path)} is not a PEM CA bundle: ${firstLine(err)}`);
+      return `certificate ${i + 1} of ${blocks.length} does not parse (${firstLine(err)})`;
     }
   }
+  try {
+    createSecureContext({ ca: pem });
+  } catch (err) {
+    return firstLine(err);
+  }
+  return undefined;
+}
+
+/** Read and check one CA bundle (the identity provider's, an OTLP collector's); undefined when unusable (reported). */
+export function readCaBundle(ref: TlsFileRef | undefined, report: Report): Buffer | undefined {
+  const ca = read(ref, report);
+  if (ca === undefined) return undefined;
+  const problem = caProblem(ca);
+  if (problem === undefined) return ca;
+  report(ref!.pointer, `${JSON.stringify(ref!.path)} is not a PEM CA bundle: ${problem}`);
+  return undefined;
+}
+
+/** Read the files and check that Node's TLS accepts them: a CA bundle, a key, a cert with its key. */
+export function readTlsFiles(refs: TlsFileRefs, report: Report): TlsFileContents {
+  const ca = readCaBundle(refs.ca, report);
+  const cert = read(refs.cert, report);
+  const key = read(refs.key, report);
   if (key !== undefined) {
     try {
       createPrivateKey(key);

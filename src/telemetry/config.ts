@@ -3,11 +3,9 @@
 // CA bundle (read and parsed here), the Prometheus port — so `validate` refuses what `run` could
 // not use, and the provider (provider.ts) only builds.
 
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
 import type { Report } from '../chain/stage.js';
 import type { ProxyConfig, TelemetryConfigFile } from '../config/types.js';
-import { fileErrorCause } from '../config/findings.js';
+import { readCaBundle } from '../config/tlsFiles.js';
 import { packageVersion } from '../version.js';
 
 /** SPEC §12: the /metrics listener's port when prometheusPort is 0 or absent. */
@@ -77,23 +75,6 @@ function samplingRate(raw: string | number | undefined, pointer: string, report:
   return n;
 }
 
-function readCa(path: string, pointer: string, report: Report): Buffer | undefined {
-  let pem: Buffer;
-  try {
-    pem = readFileSync(path);
-  } catch (err) {
-    report(pointer, `cannot read ${JSON.stringify(path)} (${fileErrorCause(err)})`);
-    return undefined;
-  }
-  try {
-    if (!pem.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
-    createSecureContext({ ca: pem });
-  } catch (err) {
-    report(pointer, `${JSON.stringify(path)} is not a PEM CA bundle: ${(err as Error).message.split('\n')[0]}`);
-    return undefined;
-  }
-  return pem;
-}
 
 function headers(raw: Record<string, string> | undefined, pointer: string, report: Report): Record<string, string> {
   const out: Record<string, string> = {};
@@ -126,7 +107,7 @@ export function compileTelemetry(config: ProxyConfig, report: Report): Telemetry
       if (parsed.schemeClash) {
         report(`${at}/endpoint`, `the scheme of ${JSON.stringify(t.endpoint)} is not used: insecure is ${t.insecure === true}, so thv-proxy (like ToolHive) speaks ${t.insecure === true ? 'http' : 'https'}`, 'warning');
       }
-      const ca = t.caCertPath === undefined ? undefined : readCa(t.caCertPath, `${at}/caCertPath`, report);
+      const ca = t.caCertPath === undefined ? undefined : readCaBundle({ path: t.caCertPath, pointer: `${at}/caCertPath` }, report);
       otlp = {
         tracesUrl: tracing ? `${parsed.base}/v1/traces` : undefined,
         metricsUrl: metrics ? `${parsed.base}/v1/metrics` : undefined,
