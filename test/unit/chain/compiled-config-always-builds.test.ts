@@ -62,3 +62,41 @@ t.test(`§2 the example and ${RUNS} seeded mutations: whatever loads, builds`, a
   // Most mutations make the config invalid; the ones that load are the ones that matter here.
   t.ok(built >= 40, `${built} loaded configs built (the example included)`);
 });
+
+// Every stage configured at once, so the mutations reach the sections of the later stages too
+// (identity, tool filter, mutating and validating webhooks, authorization, telemetry, audit).
+const EVERY_STAGE = {
+  name: 'every-stage',
+  transport: 'streamable-http',
+  target_port: 9,
+  oidc_config: { issuer: 'http://127.0.0.1:9', jwksurl: 'http://127.0.0.1:9/jwks', audience: 'mcp', insecureAllowHTTP: true, allowPrivateIP: true },
+  rate_limit_config: { shared: { maxTokens: 10, refillPeriod: '1m' }, perUser: { maxTokens: 5, refillPeriod: '1m' }, tools: [{ name: 'echo', shared: { maxTokens: 2, refillPeriod: '30s' } }] },
+  tools_filter: ['echo', 'add'],
+  tools_override: { add: { name: 'plus', description: 'adds' } },
+  mutating_webhooks: [{ name: 'm', url: 'http://127.0.0.1:9/m', failure_policy: 'ignore', timeout: '2s', tls_config: { insecure_skip_verify: true } }],
+  validating_webhooks: [{ name: 'v', url: 'http://127.0.0.1:9/v', failure_policy: 'fail', tls_config: { insecure_skip_verify: true } }],
+  authz_config: { version: '1.0', type: 'cedarv1', cedar: { policies: ['permit(principal, action == Action::"call_tool", resource == Tool::"echo");', 'permit(principal, action, resource) when { context.claim_role == "admin" };'], entities_json: '[]' } },
+  telemetry_config: { serviceName: 'x', metricsEnabled: true, enablePrometheusMetricsPath: true, prometheusPort: 9464, samplingRate: '0.1' },
+  audit_config: { component: 'c', includeRequestData: true, maxDataSize: 1024 },
+};
+
+t.test(`§2 every stage configured, and ${RUNS} seeded mutations of it: whatever loads, builds`, async (t) => {
+  const rnd = prng(0x6576_6572);
+  let built = 0;
+  for (let i = 0; i <= RUNS; i++) {
+    const doc = structuredClone(EVERY_STAGE) as unknown as Json;
+    if (i > 0) for (let r = 1 + Math.floor(rnd() * 3); r > 0; r--) mutateTree(doc, rnd);
+    const input = JSON.stringify(doc);
+    const result = load(input, { store: 'memory' });
+    if (i === 0) t.equal(result.ok, true, `the full config loads: ${problems(result).join(' | ')}`);
+    if (!result.ok) continue;
+    try {
+      await buildRunnable(result.config);
+      built++;
+    } catch (err) {
+      t.fail(`run ${i} loaded but did not build: ${(err as Error).message}\ninput: ${input}`);
+    }
+  }
+  t.ok(built >= 20, `${built} loaded configs built (the full one included)`);
+});
+
