@@ -8,19 +8,35 @@
 //   context   claim_*, claimset_*, arg_*
 // plus the entities of entities_json (a request entity with the same uid replaces one from there,
 // as ToolHive merges them). Only the attributes some policy can read are sent (attributeUse.ts).
+//
+// What a request sends is narrowed to the subset of policies that can apply to it (engine.ts,
+// PolicySet.subset), and further:
+// - a parent of the principal or of the resource is sent only when it can change an `in`: `X in B`
+//   holds when B is X or one of its ancestors, and B (the right side of any `in` a policy
+//   evaluates) is always an entity the policies name or a request variable (principal, action,
+//   resource) — request attributes never hold entity references, and a read the analysis cannot
+//   follow sends everything. So a parent whose ancestors (itself included) contain none of those
+//   (no named entity, no entity of a request variable's type) changes no `in`;
+// - the principal or resource entity is left out when no policy of the subset touches its data
+//   and none of its parents is sent (an absent entity and an empty one decide alike);
+// - decisions are remembered per principal content (its uid, parents and the claims the policies
+//   read), so a new token with the same relevant claims reuses them;
+// - in a list, items whose requests differ only in the resource's id, when no policy, entity or
+//   principal parent names that id, are decided by one engine call (Cedar's semantics do not
+//   depend on the text of an entity id that nothing names, only on equality with other entities).
 
 import type { AuthzParams } from './config.js';
-import type { CedarEntity, CedarRequest, Decision, EntityUid } from './engine.js';
+import type { CedarEntity, CedarRequest, Decision, EntityUid, Subset } from './engine.js';
 import type { CedarPrincipal } from './principal.js';
 import { cedarRecord, type CedarJson } from './values.js';
-import { pick } from './attributeUse.js';
+import { mergeUses, pick, type AttributeUse } from './attributeUse.js';
 
 export type Feature = 'tool' | 'prompt' | 'resource';
 
 /** A tool's annotation hints from the upstream's own tools/list (never from the client). */
 export type ToolHints = Readonly<Partial<Record<'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint', boolean>>>;
 
-const ACTIONS: Record<Feature, { uid: EntityUid; entity: CedarEntity; resourceType: string; operation: string }> = {
+const ACTIONS: Record<Feature, { uid: EntityUid; entity: CedarEntity; resourceType: string; operation: string; action: string }> = {
   tool: action('call_tool', 'Tool', 'call'),
   prompt: action('get_prompt', 'Prompt', 'get'),
   resource: action('read_resource', 'Resource', 'read'),
@@ -28,31 +44,81 @@ const ACTIONS: Record<Feature, { uid: EntityUid; entity: CedarEntity; resourceTy
 
 function action(id: string, resourceType: string, operation: string) {
   const uid = { type: 'Action', id };
-  return { uid, entity: { uid, attrs: { operation: id }, parents: [] }, resourceType, operation };
+  return { uid, entity: { uid, attrs: { operation: id }, parents: [] }, resourceType, operation, action: `Action::"${id}"` };
 }
+
+/** The types of the request variables' entities: an `in` can compare with any entity of these. */
+const REQUEST_TYPES: ReadonlySet<string> = new Set(['Client', 'Action', 'Tool', 'Prompt', 'Resource']);
 
 function key(uid: EntityUid): string {
   return `${uid.type}\u0000${uid.id}`;
+}
+
+function typeOfKey(k: string): string {
+  return k.slice(0, k.indexOf('\u0000'));
 }
 
 function sameUid(a: EntityUid, b: EntityUid): boolean {
   return a.type === b.type && a.id === b.id;
 }
 
-/** Decisions remembered per principal, and the longest key remembered. */
+/** Decisions remembered per principal, in all, and the longest keys remembered. */
 const MAX_REMEMBERED = 4096;
+const MAX_REMEMBERED_TOTAL = 32768;
 const MAX_KEY = 1024;
+const MAX_PRINCIPAL_KEY = 4096;
 
 interface Inputs {
   readonly attrs: Record<string, unknown>;
   readonly args: Record<string, unknown>;
 }
 
+/** How requests decided by one subset of the policies are built. */
+interface Plan {
+  readonly subset: Subset;
+  readonly use: AttributeUse;
+  /** Some policy of the subset reads what the analysis cannot follow: everything is sent. */
+  readonly full: boolean;
+  /** The resource's parent (the server) when it can matter, else none. */
+  readonly serverParent: readonly EntityUid[];
+  /** Per entity key: whether, as a parent, it can change an `in` (see the top of this file). */
+  readonly relevant: Map<string, boolean>;
+}
+
+/** The principal's part of the requests of one plan. */
 interface Narrowed {
-  readonly entity: CedarEntity;
+  /** null: not sent (nothing reads it, no parent matters). */
+  readonly entity: CedarEntity | null;
   readonly claims: { readonly [k: string]: CedarJson };
-  /** entities_json entities a decision for this principal needs; null: all of them (#entities). */
+  /** entities_json entities to send; null: all of them (#entities). */
   readonly configured: readonly CedarEntity[] | null;
+}
+
+interface Remembered {
+  readonly exact: Map<string, AuthzDecision>;
+  /** List decisions shared by resources nothing names (allowed or not). */
+  readonly classes: Map<string, boolean>;
+  evicted: boolean;
+}
+
+interface PrincipalState {
+  /** What the principal sends to any plan; equal keys, equal requests. */
+  readonly key: string;
+  readonly parents: ReadonlySet<string>;
+  readonly plans: Map<string, Narrowed>;
+  remembered: Remembered | null;
+}
+
+interface Prepared {
+  readonly feature: Feature;
+  readonly uid: EntityUid;
+  readonly plan: Plan;
+  readonly inputs: Inputs;
+  readonly state: PrincipalState;
+  readonly remembered: Remembered;
+  readonly attrsKey: string;
+  readonly argsKey: string;
+  readonly cacheKey: string;
 }
 
 export interface AuthzDecision extends Decision {
@@ -61,24 +127,35 @@ export interface AuthzDecision extends Decision {
   readonly action: string;
 }
 
+let nextOpaque = 0;
+
 export class Authorizer {
   readonly #params: AuthzParams;
   readonly #serverParent: readonly EntityUid[];
   readonly #configKeys: ReadonlySet<string>;
-  /** Per principal: its entity and context claims narrowed to what the policies read, and the entities_json entities a decision needs. */
-  readonly #narrowed = new WeakMap<CedarPrincipal, Narrowed>();
   readonly #byKey: ReadonlyMap<string, CedarEntity>;
-  /** Ancestors of the server entity and of the policies' literal entities (null: send every entity). */
-  readonly #staticClosure: ReadonlySet<string> | null;
-  readonly #decisions = new WeakMap<CedarPrincipal, Map<string, AuthzDecision>>();
+  /** What all policies can read (the principal's remembered decisions are keyed on it). */
+  readonly #use: AttributeUse;
+  /** Every entity the policies or entities_json mention: a resource with one of these ids is decided alone. */
+  readonly #mentioned: ReadonlySet<string>;
+  /** Lists share decisions between resources nothing names (off when a policy could not be analysed). */
+  readonly #classes: boolean;
+  readonly #plans = new Map<string, Plan>();
+  readonly #principals = new WeakMap<CedarPrincipal, PrincipalState>();
+  /** Remembered decisions by principal key, oldest first. */
+  readonly #remembered = new Map<string, Remembered>();
+  #rememberedCount = 0;
 
   constructor(params: AuthzParams, serverName: string) {
     this.#params = params;
     this.#serverParent = serverName === '' ? [] : [{ type: 'MCP', id: serverName }];
     this.#configKeys = new Set(params.entities.map((e) => key(e.uid)));
     this.#byKey = new Map(params.entities.map((e) => [key(e.uid), e]));
-    const narrowable = params.use.principal !== null && params.use.resource !== null;
-    this.#staticClosure = narrowable ? this.#closure([...this.#serverParent.map(key), ...params.use.literals]) : null;
+    this.#use = mergeUses(params.uses);
+    const mentioned = new Set<string>(this.#use.literals);
+    for (const e of params.entities) mentions(e, mentioned);
+    this.#mentioned = mentioned;
+    this.#classes = this.#use.known;
   }
 
   /** The keys of the entities_json entities reachable from `start` through parents (start included). */
@@ -94,79 +171,200 @@ export class Authorizer {
     return seen;
   }
 
+  #plan(act: EntityUid, resource: EntityUid): Plan {
+    const subset = this.#params.policySet.subset(act, resource);
+    let plan = this.#plans.get(subset.key);
+    if (plan === undefined) {
+      const use = mergeUses(subset.members.map((i) => this.#params.uses[i]!));
+      const full = use.principal === null || use.resource === null;
+      const relevant = new Map<string, boolean>();
+      plan = { subset, use, full, serverParent: [], relevant };
+      if (!full && this.#serverParent.length > 0 && this.#relevant(plan, key(this.#serverParent[0]!))) plan = { ...plan, serverParent: this.#serverParent };
+      else if (full) plan = { ...plan, serverParent: this.#serverParent };
+      this.#plans.set(subset.key, plan);
+    }
+    return plan;
+  }
+
+  /** Can this entity, as a parent, change an `in` of the plan's policies? */
+  #relevant(plan: Plan, k: string): boolean {
+    let r = plan.relevant.get(k);
+    if (r === undefined) {
+      r = false;
+      for (const a of this.#closure([k])) {
+        if (plan.use.literals.has(a) || REQUEST_TYPES.has(typeOfKey(a))) {
+          r = true;
+          break;
+        }
+      }
+      plan.relevant.set(k, r);
+    }
+    return r;
+  }
+
+  #state(p: CedarPrincipal): PrincipalState {
+    let s = this.#principals.get(p);
+    if (s === undefined) {
+      const use = this.#use;
+      let k = `${p.uid.id}\u0000${JSON.stringify(p.entity.parents)}\u0000${JSON.stringify(pick(p.claims, use.principal))}\u0000${JSON.stringify(pick(p.claims, use.context))}`;
+      if (k.length > MAX_PRINCIPAL_KEY) k = `\u0001${nextOpaque++}`;
+      s = { key: k, parents: new Set(p.entity.parents.map(key)), plans: new Map(), remembered: null };
+      this.#principals.set(p, s);
+    }
+    return s;
+  }
+
+  #rememberedFor(s: PrincipalState): Remembered {
+    const mine = s.remembered;
+    if (mine !== null && !mine.evicted) return mine;
+    let r = this.#remembered.get(s.key);
+    if (r === undefined) {
+      r = { exact: new Map(), classes: new Map(), evicted: false };
+      this.#remembered.set(s.key, r);
+    }
+    s.remembered = r;
+    return r;
+  }
+
+  #remember<V>(r: Remembered, map: Map<string, V>, k: string, v: V): void {
+    if (map.size >= MAX_REMEMBERED) {
+      this.#rememberedCount -= map.size;
+      map.clear();
+    }
+    map.set(k, v);
+    if (++this.#rememberedCount <= MAX_REMEMBERED_TOTAL) return;
+    // Over the total: forget the principals remembered first (never the one being served).
+    for (const [pk, old] of this.#remembered) {
+      if (this.#rememberedCount <= MAX_REMEMBERED_TOTAL) break;
+      if (old === r) continue;
+      this.#rememberedCount -= old.exact.size + old.classes.size;
+      old.exact.clear();
+      old.classes.clear();
+      old.evicted = true;
+      this.#remembered.delete(pk);
+    }
+  }
+
   /** The Cedar request for one operation (principal parts cached per principal object). */
   request(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): CedarRequest {
-    return this.#request(p, feature, resourceId, this.#inputs(feature, resourceId, args, hints));
+    const a = ACTIONS[feature];
+    const uid = { type: a.resourceType, id: resourceId };
+    const plan = this.#plan(a.uid, uid);
+    return this.#request(p, this.#state(p), plan, feature, uid, this.#inputs(plan, feature, resourceId, args, hints));
   }
 
   /**
-   * One decision. Remembered per principal object, keyed by what is actually sent (the narrowed
-   * resource attributes and arguments): for a given principal, policy set and entities the engine
-   * is deterministic, so a list asked again, or a call with the same relevant arguments, costs a
-   * map lookup. Bounded per principal; keys over 1 KiB are not remembered.
+   * One decision. Remembered per principal (by what it sends: uid, parents, the claims the
+   * policies read), keyed by what is actually sent for the resource (the narrowed resource
+   * attributes and arguments): for a given principal, policy set and entities the engine is
+   * deterministic, so a list asked again, or a call with the same relevant arguments, costs a map
+   * lookup. Bounded per principal and in all; keys over 1 KiB are not remembered.
    */
   decide(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): AuthzDecision {
-    const inputs = this.#inputs(feature, resourceId, args, hints);
-    const cacheKey = `${feature}\u0000${resourceId}\u0000${JSON.stringify(inputs.attrs)}\u0000${JSON.stringify(inputs.args)}`;
-    const cacheable = cacheKey.length <= MAX_KEY;
-    let seen = this.#decisions.get(p);
+    const q = this.#prepare(p, feature, resourceId, args, hints);
+    const cacheable = q.cacheKey.length <= MAX_KEY;
     if (cacheable) {
-      const hit = seen?.get(cacheKey);
+      const hit = q.remembered.exact.get(q.cacheKey);
       if (hit !== undefined) return hit;
     }
-    const d = this.#params.policySet.decide(this.#request(p, feature, resourceId, inputs));
-    const out: AuthzDecision = { ...d, resource: `${ACTIONS[feature].resourceType}::${JSON.stringify(resourceId)}`, action: `Action::"${ACTIONS[feature].uid.id}"` };
-    if (cacheable) {
-      if (seen === undefined) this.#decisions.set(p, (seen = new Map()));
-      if (seen.size >= MAX_REMEMBERED) seen.clear();
-      seen.set(cacheKey, out);
-    }
+    const out = this.#decide(p, q);
+    if (cacheable) this.#remember(q.remembered, q.remembered.exact, q.cacheKey, out);
     return out;
   }
 
+  /**
+   * Whether the principal may use a list item (its decision's `allowed`). Items whose requests
+   * differ only in the id of a resource nothing names share one engine call.
+   */
+  allowed(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): boolean {
+    const q = this.#prepare(p, feature, resourceId, args, hints);
+    const r = q.remembered;
+    const hit = r.exact.get(q.cacheKey);
+    if (hit !== undefined) return hit.allowed;
+    const k = key(q.uid);
+    const shared = this.#classes && !this.#mentioned.has(k) && !q.state.parents.has(k);
+    const classKey = `${q.plan.subset.key}\u0000${q.attrsKey}\u0000${q.argsKey}`;
+    const classCacheable = shared && classKey.length <= MAX_KEY;
+    if (classCacheable) {
+      const c = r.classes.get(classKey);
+      if (c !== undefined) return c;
+    }
+    const out = this.#decide(p, q);
+    if (q.cacheKey.length <= MAX_KEY) this.#remember(r, r.exact, q.cacheKey, out);
+    if (classCacheable) this.#remember(r, r.classes, classKey, out.allowed);
+    return out.allowed;
+  }
+
+  /** What a decision needs: its plan, narrowed inputs, the principal's state, the keys it is remembered by. */
+  #prepare(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints: ToolHints | undefined): Prepared {
+    const uid = { type: ACTIONS[feature].resourceType, id: resourceId };
+    const plan = this.#plan(ACTIONS[feature].uid, uid);
+    const inputs = this.#inputs(plan, feature, resourceId, args, hints);
+    const state = this.#state(p);
+    const attrsKey = JSON.stringify(inputs.attrs);
+    const argsKey = JSON.stringify(inputs.args);
+    return { feature, uid, plan, inputs, state, remembered: this.#rememberedFor(state), attrsKey, argsKey, cacheKey: `${feature}\u0000${resourceId}\u0000${attrsKey}\u0000${argsKey}` };
+  }
+
+  #decide(p: CedarPrincipal, q: Prepared): AuthzDecision {
+    const a = ACTIONS[q.feature];
+    const resource = `${a.resourceType}::${JSON.stringify(q.uid.id)}`;
+    // No policy can apply: Cedar's own answer for an empty set (default deny, nothing determining).
+    if (q.plan.subset.id === null) return { allowed: false, policies: [], errors: [], resource, action: a.action };
+    const d = this.#params.policySet.decide(this.#request(p, q.state, q.plan, q.feature, q.uid, q.inputs), q.plan.subset);
+    return { ...d, resource, action: a.action };
+  }
+
   /** The resource attributes and arguments that will be sent, narrowed, not yet converted. */
-  #inputs(feature: Feature, resourceId: string, args: Record<string, unknown>, hints: ToolHints | undefined): Inputs {
+  #inputs(plan: Plan, feature: Feature, resourceId: string, args: Record<string, unknown>, hints: ToolHints | undefined): Inputs {
+    const use = plan.use;
     const a = ACTIONS[feature];
+    if (use.resource !== null && use.resource.size === 0) return { attrs: {}, args: pick(args, use.context) };
     const base: Record<string, unknown> =
       feature === 'resource' ? { name: resourceId, uri: resourceId, operation: a.operation, feature } : { name: resourceId, operation: a.operation, feature };
     // Tools: hints first, so name/operation/feature always win (ToolHive's merge order).
     const attrs = feature === 'tool' ? { ...hints, ...args, ...base } : { ...base, ...args };
-    const use = this.#params.use;
     return { attrs: pick(attrs, use.resource), args: pick(args, use.context) };
   }
 
-  #request(p: CedarPrincipal, feature: Feature, resourceId: string, inputs: Inputs): CedarRequest {
+  #request(p: CedarPrincipal, s: PrincipalState, plan: Plan, feature: Feature, uid: EntityUid, inputs: Inputs): CedarRequest {
     const a = ACTIONS[feature];
-    const uid = { type: a.resourceType, id: resourceId };
-    const resource: CedarEntity = { uid, attrs: cedarRecord(inputs.attrs), parents: this.#serverParent };
-    const np = this.#narrow(p);
+    const np = this.#narrow(p, s, plan);
     const context = { ...np.claims, ...cedarRecord(inputs.args) };
+    const resource: CedarEntity = { uid, attrs: cedarRecord(inputs.attrs), parents: plan.serverParent };
+    if (np.configured === null) return { principal: p.uid, action: a.uid, resource: uid, context, entities: this.#entities(np.entity!, a.entity, resource) };
+    const entities: CedarEntity[] = [];
+    if (np.entity !== null) entities.push(np.entity);
     // The action entity has no parents (ToolHive's): without it `action in ...` decides alike, so
     // it is sent only when some policy reads its attributes.
-    const entities =
-      np.configured === null
-        ? this.#entities(np.entity, a.entity, resource)
-        : [np.entity, ...(this.#params.use.action ? [a.entity] : []), resource, ...np.configured.filter((e) => !sameUid(e.uid, uid) && !sameUid(e.uid, a.uid))];
+    if (plan.use.action) entities.push(a.entity);
+    if (plan.use.resourceEntity || plan.serverParent.length > 0) entities.push(resource);
+    for (const e of np.configured) if (!sameUid(e.uid, uid) && !sameUid(e.uid, a.uid)) entities.push(e);
     return { principal: p.uid, action: a.uid, resource: uid, context, entities };
   }
 
-  #narrow(p: CedarPrincipal): Narrowed {
-    let n = this.#narrowed.get(p);
+  #narrow(p: CedarPrincipal, s: PrincipalState, plan: Plan): Narrowed {
+    let n = s.plans.get(plan.subset.key);
     if (n === undefined) {
-      const use = this.#params.use;
-      const stat = this.#staticClosure;
-      let configured: CedarEntity[] | null = null;
-      if (stat !== null) {
-        const keys = this.#closure([...p.entity.parents.map(key), ...stat]);
-        keys.delete(key(p.uid));
-        configured = [...keys].flatMap((k) => this.#byKey.get(k) ?? []);
+      const use = plan.use;
+      const claims = pick(p.claims, use.context);
+      if (plan.full) {
+        n = { entity: { uid: p.uid, attrs: pick(p.claims, use.principal), parents: p.entity.parents }, claims, configured: null };
+      } else {
+        const parents = p.entity.parents.filter((g) => this.#relevant(plan, key(g)));
+        const entity = use.principalEntity || parents.length > 0 ? { uid: p.uid, attrs: pick(p.claims, use.principal), parents } : null;
+        let configured: CedarEntity[] = [];
+        if (this.#byKey.size > 0) {
+          const keys = this.#closure([...parents.map(key), ...use.literals, ...plan.serverParent.map(key)]);
+          keys.delete(key(p.uid));
+          configured = [...keys].flatMap((k) => this.#byKey.get(k) ?? []);
+        }
+        n = { entity, claims, configured };
       }
-      n = { entity: { uid: p.uid, attrs: pick(p.claims, use.principal), parents: p.entity.parents }, claims: pick(p.claims, use.context), configured };
-      this.#narrowed.set(p, n);
+      s.plans.set(plan.subset.key, n);
     }
     return n;
   }
-
 
   #entities(principal: CedarEntity, act: CedarEntity, resource: CedarEntity): CedarEntity[] {
     const configured = this.#params.entities;
@@ -177,4 +375,16 @@ export class Authorizer {
     const replaced = new Set(mine.map((e) => key(e.uid)));
     return [...mine, ...configured.filter((e) => !replaced.has(key(e.uid)))];
   }
+}
+
+/** Every entity uid written anywhere in an entities_json entity (uid, parents, attribute and tag values). */
+function mentions(v: unknown, out: Set<string>): void {
+  if (Array.isArray(v)) {
+    for (const x of v) mentions(x, out);
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  const o = v as Record<string, unknown>;
+  if (typeof o.type === 'string' && typeof o.id === 'string') out.add(`${o.type}\u0000${o.id}`);
+  for (const x of Object.values(o)) mentions(x, out);
 }

@@ -13,7 +13,7 @@ import { isJsonObject } from '../json.js';
 import { fileErrorCause } from '../config/findings.js';
 import { entitiesProblem, policyProblem, PolicySet, type CedarEntity } from './engine.js';
 import type { ClaimSettings } from './principal.js';
-import { attributeUse, type AttributeUse } from './attributeUse.js';
+import { mergeUses, policyUse, type AttributeUse } from './attributeUse.js';
 
 export interface AuthzSource {
   /** authz_config as written (null when absent). */
@@ -29,6 +29,8 @@ export interface AuthzParams {
   readonly claims: ClaimSettings;
   /** The attributes the policies can read: only those are sent with a decision. */
   readonly use: AttributeUse;
+  /** The same per policy: a request sends what the policies that can apply to it read. */
+  readonly uses: readonly AttributeUse[];
   /** Where the policies came from, for `validate`. */
   readonly origin: string;
 }
@@ -132,10 +134,12 @@ function compileDocument(doc: unknown, where: Where): Omit<AuthzParams, 'origin'
     ok = bad('/cedar/primary_upstream_provider', "takes claims from the embedded authorization server's upstream tokens, which thv-proxy does not run; ToolHive denies every request without them") ?? false;
   }
   if (!ok) return null;
+  const uses = (policies as string[]).map(policyUse);
   return {
     policies: policies as string[],
     policySet: new PolicySet(policies as string[]),
-    use: attributeUse(policies as string[]),
+    use: mergeUses(uses),
+    uses,
     entities,
     claims: {
       groupClaimName: typeof cedar.group_claim_name === 'string' ? cedar.group_claim_name : '',

@@ -142,11 +142,21 @@ function scopeOf(text: string): Scope {
  * no error). Subsets are made on first use, one per action and resource type, plus one per
  * resource named by a `resource == ...` scope: a finite number, fixed by the config.
  */
+/** The policies a request can be decided by (see PolicySet). */
+export interface Subset {
+  /** The preparsed set's id; null: no policy can apply (default deny). */
+  readonly id: string | null;
+  /** Action id, resource type, and the resource id when a `resource == ...` scope names it. */
+  readonly key: string;
+  /** Indexes of the policies in it. */
+  readonly members: readonly number[];
+}
+
 export class PolicySet {
   readonly #policies: readonly string[];
   readonly #scopes: readonly Scope[];
   readonly #named: ReadonlySet<string>;
-  readonly #subsets = new Map<string, { id: string | null }>();
+  readonly #subsets = new Map<string, Subset>();
 
   /** The policies must have passed policyProblem (compile did that). */
   constructor(policies: readonly string[], indexed = true) {
@@ -155,34 +165,40 @@ export class PolicySet {
     this.#named = new Set(this.#scopes.flatMap((s) => (s.resourceEq === null ? [] : [s.resourceEq])));
   }
 
-  #subset(action: EntityUid, resource: EntityUid): string | null {
-    const named = this.#named.has(uidKey(resource));
-    const key = `${action.id}\u0000${resource.type}${named ? `\u0000${resource.id}` : ''}`;
+  /** Whether a `resource == ...` scope names this entity (it then has a subset of its own). */
+  named(resource: EntityUid): boolean {
+    return this.#named.size > 0 && this.#named.has(uidKey(resource));
+  }
+
+  /** The subset that decides requests for this action and resource. */
+  subset(action: EntityUid, resource: EntityUid): Subset {
+    const named = this.named(resource);
+    const key = named ? `${action.id}\u0000${resource.type}\u0000${resource.id}` : `${action.id}\u0000${resource.type}`;
     let subset = this.#subsets.get(key);
     if (subset === undefined) {
       const staticPolicies: Record<string, string> = {};
-      let count = 0;
+      const members: number[] = [];
       this.#scopes.forEach((s, i) => {
         if (s.actions !== null && !s.actions.has(action.id)) return;
         if (s.resourceType !== null && s.resourceType !== resource.type) return;
         if (s.resourceEq !== null && s.resourceEq !== uidKey(resource)) return;
         staticPolicies[`policy${i}`] = this.#policies[i]!;
-        count++;
+        members.push(i);
       });
       let id: string | null = null;
-      if (count > 0) {
+      if (members.length > 0) {
         id = `thv-policy-set-${nextSetId++}`;
         const answer = cedar().preparsePolicySet(id, { staticPolicies });
         if (answer.type !== 'success') throw new Error(`Cedar refused a policy set that parsed: ${describe(answer.errors)}`);
       }
-      subset = { id };
+      subset = { id, key, members };
       this.#subsets.set(key, subset);
     }
-    return subset.id;
+    return subset;
   }
 
-  decide(req: CedarRequest): Decision {
-    const id = this.#subset(req.action, req.resource);
+  decide(req: CedarRequest, subset: Subset = this.subset(req.action, req.resource)): Decision {
+    const id = subset.id;
     // No policy can apply: Cedar's own answer for an empty set (default deny, nothing determining).
     if (id === null) return { allowed: false, policies: [], errors: [] };
     const answer = cedar().statefulIsAuthorized({ ...req, preparsedPolicySetId: id });

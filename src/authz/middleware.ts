@@ -117,9 +117,9 @@ export class AuthorizationStage implements Middleware {
     this.#local = params.authenticated ? null : new LocalUser(params.authz.claims);
   }
 
-  /** May the principal use this list item (one decision, remembered by the authorizer)? */
+  /** May the principal use this list item (one decision, remembered or shared by the authorizer)? */
   listed(p: CedarPrincipal, feature: Feature, id: string, hints: ToolHints | undefined): boolean {
-    return this.authorizer.decide(p, feature, id, NO_ARGS, hints).allowed;
+    return this.authorizer.allowed(p, feature, id, NO_ARGS, hints);
   }
 
   rememberHints(tools: readonly unknown[]): void {

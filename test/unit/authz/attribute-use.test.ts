@@ -2,7 +2,7 @@
 // That must never change a decision: the same requests are decided with the narrowed and with the
 // full entities/context, and must agree in decision, deciding policies and errors.
 import t from 'tap';
-import { attributeUse } from '../../../src/authz/attributeUse.js';
+import { attributeUse, everything } from '../../../src/authz/attributeUse.js';
 import { Authorizer, type Feature } from '../../../src/authz/authorizer.js';
 import { compileAuthz, type AuthzParams } from '../../../src/authz/config.js';
 import { cedarPrincipal } from '../../../src/authz/principal.js';
@@ -74,7 +74,7 @@ t.test('narrowed and full requests decide alike', async (t) => {
     const params = compileAuthz({ config: { version: '1.0', type: 'cedarv1', cedar: { policies, entities_json: ENTITIES } }, path: null }, (p, m) => {
       throw new Error(`${p}: ${m}`);
     })!;
-    const full: AuthzParams = { ...params, use: { principal: null, resource: null, context: null, action: true, literals: new Set() } };
+    const full: AuthzParams = { ...params, use: everything(), uses: params.policies.map(everything) };
     const narrow = new Authorizer(params, 'srv');
     const wide = new Authorizer(full, 'srv');
     for (const p of PRINCIPALS) {
