@@ -19,6 +19,9 @@
 //   (no named entity, no entity of a request variable's type) changes no `in`;
 // - the principal or resource entity is left out when no policy of the subset touches its data
 //   and none of its parents is sent (an absent entity and an empty one decide alike);
+// - policies whose principal scope cannot match the principal (`principal in G` for a G that is
+//   not among its ancestors, `principal == E` for another E) are left out of its subsets
+//   (engine.ts), unless one of its ancestors could be a request entity;
 // - decisions are remembered per principal content (its uid, parents and the claims the policies
 //   read), so a new token with the same relevant claims reuses them;
 // - in a list, items whose requests differ only in the resource's id, when no policy, entity or
@@ -26,7 +29,7 @@
 //   depend on the text of an entity id that nothing names, only on equality with other entities).
 
 import type { AuthzParams } from './config.js';
-import type { CedarEntity, CedarRequest, Decision, EntityUid, Subset } from './engine.js';
+import type { CedarEntity, CedarRequest, Decision, EntityUid, IndexedPrincipal, Subset } from './engine.js';
 import type { CedarPrincipal } from './principal.js';
 import { cedarRecord, type CedarJson } from './values.js';
 import { mergeUses, pick, type AttributeUse } from './attributeUse.js';
@@ -105,7 +108,12 @@ interface PrincipalState {
   /** What the principal sends to any plan; equal keys, equal requests. */
   readonly key: string;
   readonly parents: ReadonlySet<string>;
-  readonly plans: Map<string, Narrowed>;
+  /** For the policy index: uid and every entity reachable through parents; undefined: not used. */
+  readonly indexed: IndexedPrincipal | undefined;
+  /** Its plan per subset for any principal (PolicySet.baseKey). */
+  readonly plans: Map<string, Plan>;
+  /** Its part of the requests per plan. */
+  readonly narrowed: Map<string, Narrowed>;
   remembered: Remembered | null;
 }
 
@@ -171,8 +179,17 @@ export class Authorizer {
     return seen;
   }
 
-  #plan(act: EntityUid, resource: EntityUid): Plan {
-    const subset = this.#params.policySet.subset(act, resource);
+  #plan(s: PrincipalState, act: EntityUid, resource: EntityUid): Plan {
+    const base = this.#params.policySet.baseKey(act, resource);
+    let mine = s.plans.get(base);
+    if (mine === undefined) {
+      mine = this.#planFor(this.#params.policySet.subset(act, resource, s.indexed));
+      s.plans.set(base, mine);
+    }
+    return mine;
+  }
+
+  #planFor(subset: Subset): Plan {
     let plan = this.#plans.get(subset.key);
     if (plan === undefined) {
       const use = mergeUses(subset.members.map((i) => this.#params.uses[i]!));
@@ -208,7 +225,13 @@ export class Authorizer {
       const use = this.#use;
       let k = `${p.uid.id}\u0000${JSON.stringify(p.entity.parents)}\u0000${JSON.stringify(pick(p.claims, use.principal))}\u0000${JSON.stringify(pick(p.claims, use.context))}`;
       if (k.length > MAX_PRINCIPAL_KEY) k = `\u0001${nextOpaque++}`;
-      s = { key: k, parents: new Set(p.entity.parents.map(key)), plans: new Map(), remembered: null };
+      // The principal's ancestors as far as entities_json goes. When one could be a request
+      // entity (a group typed like a tool), the request's own entities would extend them: the
+      // index then does not use principal scopes for this principal.
+      const parents = p.entity.parents.map(key);
+      const ancestors = this.#closure(parents);
+      const indexed = [...ancestors].some((a) => REQUEST_TYPES.has(typeOfKey(a))) ? undefined : { uid: p.uid, ancestors };
+      s = { key: k, parents: new Set(parents), indexed, plans: new Map(), narrowed: new Map(), remembered: null };
       this.#principals.set(p, s);
     }
     return s;
@@ -249,8 +272,9 @@ export class Authorizer {
   request(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): CedarRequest {
     const a = ACTIONS[feature];
     const uid = { type: a.resourceType, id: resourceId };
-    const plan = this.#plan(a.uid, uid);
-    return this.#request(p, this.#state(p), plan, feature, uid, this.#inputs(plan, feature, resourceId, args, hints));
+    const s = this.#state(p);
+    const plan = this.#plan(s, a.uid, uid);
+    return this.#request(p, s, plan, feature, uid, this.#inputs(plan, feature, resourceId, args, hints));
   }
 
   /**
@@ -298,9 +322,9 @@ export class Authorizer {
   /** What a decision needs: its plan, narrowed inputs, the principal's state, the keys it is remembered by. */
   #prepare(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints: ToolHints | undefined): Prepared {
     const uid = { type: ACTIONS[feature].resourceType, id: resourceId };
-    const plan = this.#plan(ACTIONS[feature].uid, uid);
-    const inputs = this.#inputs(plan, feature, resourceId, args, hints);
     const state = this.#state(p);
+    const plan = this.#plan(state, ACTIONS[feature].uid, uid);
+    const inputs = this.#inputs(plan, feature, resourceId, args, hints);
     const attrsKey = JSON.stringify(inputs.attrs);
     const argsKey = JSON.stringify(inputs.args);
     return { feature, uid, plan, inputs, state, remembered: this.#rememberedFor(state), attrsKey, argsKey, cacheKey: `${feature}\u0000${resourceId}\u0000${attrsKey}\u0000${argsKey}` };
@@ -344,7 +368,7 @@ export class Authorizer {
   }
 
   #narrow(p: CedarPrincipal, s: PrincipalState, plan: Plan): Narrowed {
-    let n = s.plans.get(plan.subset.key);
+    let n = s.narrowed.get(plan.subset.key);
     if (n === undefined) {
       const use = plan.use;
       const claims = pick(p.claims, use.context);
@@ -361,7 +385,7 @@ export class Authorizer {
         }
         n = { entity, claims, configured };
       }
-      s.plans.set(plan.subset.key, n);
+      s.narrowed.set(plan.subset.key, n);
     }
     return n;
   }
