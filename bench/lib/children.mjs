@@ -10,11 +10,12 @@ const started = new Set();
 export class Child {
   #proc;
   #stderr = '';
-  constructor(name, command, args, { env = {}, cwd } = {}) {
+  constructor(name, command, args, { env = {}, cwd, stdoutFd = 'ignore' } = {}) {
     this.name = name;
-    // stdout goes to /dev/null: thv-proxy's per-request log lines cost the proxy its formatting
-    // and a write(2), but no consumer process competes for the two cores.
-    this.#proc = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // stdout goes to /dev/null unless `stdoutFd` names a file descriptor: thv-proxy scenarios
+    // write their request log to a real file (as operators run it: the write(2) reaches a page
+    // cache, not the null device), the baselines print nothing per request.
+    this.#proc = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', stdoutFd, 'pipe'] });
     this.#proc.stderr.setEncoding('utf8');
     this.#proc.stderr.on('data', (d) => { this.#stderr = (this.#stderr + d).slice(-4000); });
     this.exited = new Promise((resolve) => {

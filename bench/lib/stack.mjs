@@ -1,6 +1,6 @@
 // The servers a benchmark needs, started as child processes on free ports: the upstream, Redis,
 // the webhook, the anchors' baselines (P0, P1, F) and thv-proxy in several configs.
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ export const SERVERS = {
   idp: { script: 'idp.mjs', needs: [] },
   P0: { script: 'proxy.mjs', needs: ['upstream'] },
   P1: { script: 'proxy.mjs', needs: ['upstream', 'redis'], env: { LIMIT: '1' } },
+  // P1 with ioredis auto-pipelining (bench/icount.mjs: what auto-pipelining costs per command)
+  'P1-autopipe': { script: 'proxy.mjs', needs: ['upstream', 'redis'], env: { LIMIT: '1', AUTOPIPE: '1' } },
   F: { script: 'fastify.mjs', needs: ['upstream', 'redis'] },
   'thv-nolimit': { thv: 'nolimit', needs: ['upstream'] },
   'thv-redis': { thv: 'redis', needs: ['upstream', 'redis'] },
@@ -58,7 +60,11 @@ export class Stack {
       const file = join(this.#tmp, `${name}.json`);
       const cfg = thvConfig(spec.thv, { name: `bench-${name}`, port, upstreamPort: up.port, redisPort: this.redis?.port, webhookPort: this.running.get('webhook')?.port, metricsPort: await freePort(), idpPort: this.running.get('idp')?.port });
       writeFileSync(file, JSON.stringify(cfg, null, 2));
-      child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: extraEnv });
+      // the request log goes to a file in the stack's temporary folder (issue 16: "written to a
+      // file or pipe as operators run it, not /dev/null"); THV_BENCH_LOG=null restores /dev/null
+      const logFd = process.env.THV_BENCH_LOG === 'null' ? 'ignore' : openSync(join(this.#tmp, `${name}.log`), 'a');
+      child = new Child(name, process.execPath, [...nodeArgs, THV_BIN, 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: extraEnv, stdoutFd: logFd });
+      if (typeof logFd === 'number') closeSync(logFd); // the child holds its own copy
       await waitServing(child, port, { healthPath: '/health' });
     } else {
       child = new Child(name, process.execPath, [...nodeArgs, server(spec.script)], { env: { ...env, ...extraEnv }, cwd: ROOT });

@@ -2,13 +2,14 @@
 // and which stage refused the request and why. Headers are never logged, so Authorization and
 // Cookie values cannot leak; the query string is left out too (it may carry tokens).
 //
-// Hot path (one line per request): a pino instance of its own on the process logger's
-// destination, without the process logger's redaction paths (the wildcard paths made redact
-// walk every line, and these fields are fixed and never hold a secret); the fields in one
-// fixed-shape object (pino leaves undefined members out); nothing built when info is off.
+// Hot path (one line per request): the fields in one fixed-shape object, serialised by hand into
+// exactly the line pino would write (requestLine; a test holds the two byte-equal) and appended
+// to the process logger's buffered destination — no pino call, no redaction walk (these fields
+// are fixed and never hold a secret); nothing built when info is off. A logger logger.ts did not
+// make (pretty output) gets the fields through a pino instance of its own instead.
 
 import type { Logger } from 'pino';
-import { requestLogger } from './logger.js';
+import { logDestination, requestLogger } from './logger.js';
 import type { AppliedPatchOp, RequestContext } from '../chain/types.js';
 
 /** Fields of the request log line (docs/operations.md lists them); undefined ones are not written. */
@@ -52,18 +53,55 @@ export class RequestLogFields {
   }
 }
 
+/** pino's number for `info`. */
+const INFO = 30;
+
+/** `,"name":value` for a string (JSON-escaped), or nothing when absent. */
+function str(name: string, value: string | undefined): string {
+  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+}
+
+/**
+ * The line pino writes for `logger.info(fields, 'request')` with `base: { pid }` — the same
+ * members in the same order, undefined ones left out — built directly. pino's generic path
+ * (hooks, mixins, serializers, a key loop with a type switch per member) cost more per request
+ * than the rest of the log (measured with bench/icount.mjs, docs/performance.md).
+ */
+export function requestLine(f: RequestLogFields, time: number, pid: number): string {
+  const id = f.rpcId;
+  return (
+    `{"level":${INFO},"time":${time},"pid":${pid}` +
+    `,"method":${JSON.stringify(f.method)},"path":${JSON.stringify(f.path)},"status":${f.status},"durationMs":${f.durationMs}` +
+    `,"clientIp":${JSON.stringify(f.clientIp)}` +
+    str('sub', f.sub) +
+    str('mcpMethod', f.mcpMethod) +
+    str('tool', f.tool) +
+    (id === undefined ? '' : `,"rpcId":${JSON.stringify(id)}`) +
+    str('rejectedBy', f.rejectedBy) +
+    str('reason', f.reason) +
+    (f.aborted === undefined ? '' : ',"aborted":true') +
+    (f.patches === undefined ? '' : `,"patches":${JSON.stringify(f.patches)}`) +
+    ',"msg":"request"}\n'
+  );
+}
+
 /** Writes the request lines; built once per server from the process logger. */
 export class RequestLog {
   readonly #logger: Logger;
   readonly #enabled: boolean;
+  /** The process logger's own destination (made by logger.ts): lines go there directly. */
+  readonly #destination: { write(line: string): unknown } | undefined;
 
   constructor(processLogger: Logger) {
     this.#enabled = processLogger.isLevelEnabled('info');
-    this.#logger = this.#enabled ? requestLogger(processLogger) : processLogger;
+    this.#destination = this.#enabled ? logDestination(processLogger) : undefined;
+    this.#logger = this.#enabled && this.#destination === undefined ? requestLogger(processLogger) : processLogger;
   }
 
   write(ctx: RequestContext): void {
     if (!this.#enabled) return;
-    this.#logger.info(new RequestLogFields(ctx), 'request');
+    const fields = new RequestLogFields(ctx);
+    if (this.#destination !== undefined) this.#destination.write(requestLine(fields, Date.now(), process.pid));
+    else this.#logger.info(fields, 'request');
   }
 }
