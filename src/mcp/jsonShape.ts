@@ -35,14 +35,19 @@ const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;
 const COMMA = 44;
 
-/** One open object: its member names (and, on levels 1 and 2, their lower-case forms). */
-interface Scope {
-  readonly names: Set<string> | null;
-  readonly folded: Set<string> | null;
-  readonly known: ReadonlyMap<string, string> | null;
-}
-
-const ARRAY: Scope = { names: null, folded: null, known: null };
+// The scan keeps no object per JSON object: it runs synchronously, so its state lives in arrays
+// reused from call to call (a Set per object was ~1.3 KB of garbage per request, docs/performance.md).
+// `names` holds the member names of every open object one after another, `lowers` their
+// lower-case forms on levels 1 and 2; an object's names start at starts[depth]. An object that
+// grows past SMALL members gets Sets, so a hostile object of 100 000 members stays linear.
+const SMALL = 16;
+const names: string[] = [];
+const lowers: string[] = [];
+const starts = new Int32Array(MAX_DEPTH + 1);
+/** 1: the open container at this depth is an object; 0: an array. */
+const isObject = new Uint8Array(MAX_DEPTH + 1);
+const bigNames: (Set<string> | null)[] = new Array<Set<string> | null>(MAX_DEPTH + 1).fill(null);
+const bigLowers: (Set<string> | null)[] = new Array<Set<string> | null>(MAX_DEPTH + 1).fill(null);
 
 /** Index of the quote that ends the string whose opening quote is at `start` (valid JSON text). */
 export function stringEnd(text: string, start: number): number {
@@ -60,48 +65,78 @@ function memberName(text: string, start: number, end: number): string {
   return raw.includes('\\') ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
 }
 
+/** Has the object at `depth` a member `name` already (`pool` from `from` on, or its Set)? */
+function seen(pool: string[], big: (Set<string> | null)[], depth: number, name: string): boolean {
+  const set = big[depth];
+  if (set !== null) return set.has(name);
+  for (let j = starts[depth]!; j < pool.length; j++) if (pool[j] === name) return true;
+  return false;
+}
+
+/** Record `name` in the object at `depth`; past SMALL members its names move into a Set. */
+function remember(pool: string[], big: (Set<string> | null)[], depth: number, name: string): void {
+  const set = big[depth];
+  if (set !== null) {
+    set.add(name);
+    return;
+  }
+  pool.push(name);
+  if (pool.length - starts[depth]! > SMALL) big[depth] = new Set(pool.slice(starts[depth]!));
+}
+
 /** Undefined when the text is safe to judge, else why not. `text` must be valid JSON. */
 export function shapeProblem(text: string): string | undefined {
-  const stack: Scope[] = [];
+  names.length = 0;
+  lowers.length = 0;
+  let depth = 0;
   let expectName = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      const end = stringEnd(text, i);
-      if (expectName) {
-        const scope = stack[stack.length - 1]!;
-        const name = memberName(text, i, end);
-        if (scope.names!.has(name)) return `member ${JSON.stringify(name)} appears twice`;
-        scope.names!.add(name);
-        if (scope.folded !== null) {
-          const lower = name.toLowerCase();
-          if (scope.folded.has(lower)) return `members ${JSON.stringify(name)} and another differ only in case`;
-          scope.folded.add(lower);
-          const spelling = scope.known!.get(lower);
-          if (spelling !== undefined && spelling !== name) return `member ${JSON.stringify(name)} is ${JSON.stringify(spelling)} in another case`;
+  try {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        const end = stringEnd(text, i);
+        if (expectName) {
+          const name = memberName(text, i, end);
+          if (seen(names, bigNames, depth, name)) return `member ${JSON.stringify(name)} appears twice`;
+          remember(names, bigNames, depth, name);
+          if (depth <= 2) {
+            const lower = name.toLowerCase();
+            if (seen(lowers, bigLowers, depth, lower)) return `members ${JSON.stringify(name)} and another differ only in case`;
+            remember(lowers, bigLowers, depth, lower);
+            const spelling = (depth === 1 ? ENVELOPE : PARAMS).get(lower);
+            if (spelling !== undefined && spelling !== name) return `member ${JSON.stringify(name)} is ${JSON.stringify(spelling)} in another case`;
+          }
+          expectName = false;
         }
+        i = end;
+      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (depth === MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+        depth++;
+        const object = c === OPEN_OBJECT;
+        isObject[depth] = object ? 1 : 0;
+        // On levels 1 and 2 `lowers` is as long as `names` (deeper names are truncated away when
+        // their object closes), so one start serves both pools.
+        if (object) starts[depth] = names.length;
+        expectName = object;
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (isObject[depth] === 1) {
+          names.length = starts[depth]!;
+          if (depth <= 2) lowers.length = starts[depth]!;
+          bigNames[depth] = null;
+          bigLowers[depth] = null;
+        }
+        depth--;
         expectName = false;
+      } else if (c === COMMA) {
+        expectName = isObject[depth] === 1;
       }
-      i = end;
-    } else if (c === OPEN_OBJECT) {
-      if (stack.length === MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
-      const level = stack.length + 1;
-      const folds = level <= 2;
-      stack.push({
-        names: new Set(),
-        folded: folds ? new Set() : null,
-        known: level === 1 ? ENVELOPE : level === 2 ? PARAMS : null,
-      });
-      expectName = true;
-    } else if (c === OPEN_ARRAY) {
-      if (stack.length === MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
-      stack.push(ARRAY);
-    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      stack.pop();
-      expectName = false;
-    } else if (c === COMMA) {
-      expectName = stack[stack.length - 1]!.names !== null;
+    }
+    return undefined;
+  } finally {
+    // Sets of an early return must not leak into the next call.
+    for (let d = 0; d <= depth; d++) {
+      bigNames[d] = null;
+      bigLowers[d] = null;
     }
   }
-  return undefined;
 }
