@@ -2,7 +2,9 @@
 // Focused micro-benchmark of authorization (issue 13; docs/performance.md "Authorization"):
 // the CPU one Cedar decision costs (10 policies, a JWT principal with 12 claims and 3 groups, a
 // tools/call with 2 arguments), with and without entities_json, and the CPU that filtering a
-// 100-tool tools/list answer adds (Cedar list edit, tool filter, both), first answer and repeat.
+// 100-tool tools/list answer adds (Cedar list edit, tool filter, both): first answer for a new
+// subject, for a new token of a known one, with policies that do not tell tools apart by name,
+// and repeat.
 // Uses the built code: `npm run build && node bench/authz.mjs [--iterations N]`.
 // CPU is process.cpuUsage (user+system) per operation, so a loaded machine inflates it less than
 // wall time; each figure is the lowest of 7 rounds (other processes only ever add to it).
@@ -90,6 +92,9 @@ for (const [label, entities, policies] of [
   const p = params('[]');
   const bare = { principal: { type: 'Client', id: 'alice' }, action: { type: 'Action', id: 'call_tool' }, resource: { type: 'Tool', id: 'search' }, context: {}, entities: [] };
   row('engine floor: the same 10 policies, empty context, no entities (one statefulIsAuthorized)', cpuPerOp(() => p.policySet.decide(bare), iterations));
+  // The same for the subset alice's call is decided by (the principal index leaves out `principal in THVGroup::"admins"`).
+  const mine = p.policySet.subset(bare.action, bare.resource, { uid: bare.principal, ancestors: new Set(claims.groups.map((g) => `THVGroup\u0000${g}`)) });
+  row(`engine floor: the ${mine.members.length} policies that can apply to alice's call, empty context, no entities`, cpuPerOp(() => p.policySet.decide(bare, mine), iterations));
 }
 
 // 100-tool tools/list answer, ~400 bytes per tool
@@ -101,13 +106,20 @@ const tools = Array.from({ length: 100 }, (_, i) => ({
 }));
 const answer = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { tools } });
 const stage = new AuthorizationStage({ authz: params('[]'), serverName: 'bench', authenticated: true });
+// The same policies, but the one reading resource.name reads only the principal: no policy tells
+// the tools apart by name, so tools with the same annotation hints share one engine call.
+const NAMELESS = POLICIES.map((p) => p.replace('resource.name like "tool-*" && ', ''));
+const namelessStage = new AuthorizationStage({ authz: params('[]', NAMELESS), serverName: 'bench', authenticated: true });
 const filter = new ToolFilterStage(compileToolFilter({ filter: tools.filter((_, i) => i % 2 === 0).map((t) => `tool-${t.name.slice(5)}`), override: { 'tool-0': { name: 'first', description: 'renamed' } } }, () => {}));
 
-function editsFor(which, fresh = false) {
-  // fresh: a new principal object (a new token), so no list decision is remembered yet
-  const ctx = { httpMethod: 'POST', mcp: { kind: 'request', method: 'tools/list', id: 1 }, principal: fresh ? principalOf(claims) : principal, trace: null, note: null, headers: {} };
+let subjects = 0;
+function editsFor(which, fresh = null, cedarStage = stage) {
+  // fresh 'token': a new principal object with the same claims (a new token for the same user);
+  // fresh 'subject': a principal never seen (another sub), so no list decision is remembered yet
+  const who = fresh === 'token' ? principalOf(claims) : fresh === 'subject' ? principalOf({ ...claims, sub: `user-${subjects++}` }) : principal;
+  const ctx = { httpMethod: 'POST', mcp: { kind: 'request', method: 'tools/list', id: 1 }, principal: who, trace: null, note: null, headers: {} };
   if (which !== 'cedar') filter.handle(ctx);
-  if (which !== 'filter') stage.handle(ctx);
+  if (which !== 'filter') cedarStage.handle(ctx);
   return ctx.listEdits;
 }
 
@@ -115,7 +127,10 @@ const listN = Math.max(20, Math.floor(iterations / 50));
 const parseOnly = cpuPerOp(() => JSON.stringify(JSON.parse(answer)), listN);
 row(`100-tool answer (${answer.length} bytes): JSON.parse + JSON.stringify alone`, parseOnly);
 row('100-tool answer: tool filter (tools_filter 50 + 1 override)', cpuPerOp(() => editListAnswer(answer, editsFor('filter'), 'tools', 1), listN));
-row('100-tool answer: Cedar filter, first answer for a principal (100 decisions)', cpuPerOp(() => editListAnswer(answer, editsFor('cedar', true), 'tools', 1), Math.max(5, Math.floor(listN / 5))));
+const firstN = Math.max(5, Math.floor(listN / 5));
+row('100-tool answer: Cedar filter, first answer for a new subject (a policy reads resource.name: 100 engine calls)', cpuPerOp(() => editListAnswer(answer, editsFor('cedar', 'subject'), 'tools', 1), firstN));
+row('100-tool answer: Cedar filter, first answer for a new token of a known subject, same claims (decisions shared)', cpuPerOp(() => editListAnswer(answer, editsFor('cedar', 'token'), 'tools', 1), listN));
+row('100-tool answer: Cedar filter, first answer for a new subject, no policy reads resource.name (2 engine calls: hints)', cpuPerOp(() => editListAnswer(answer, editsFor('cedar', 'subject', namelessStage), 'tools', 1), listN));
 row('100-tool answer: Cedar filter, the same principal again (decisions remembered)', cpuPerOp(() => editListAnswer(answer, editsFor('cedar'), 'tools', 1), listN));
 row('100-tool answer: Cedar filter + tool filter, same principal again', cpuPerOp(() => editListAnswer(answer, editsFor('both'), 'tools', 1), listN));
 

@@ -65,8 +65,13 @@ function sameUid(a: EntityUid, b: EntityUid): boolean {
   return a.type === b.type && a.id === b.id;
 }
 
-/** Decisions remembered per principal, in all, and the longest keys remembered. */
+/**
+ * Decisions remembered per principal (those whose arguments no policy reads, as list items; and
+ * those with arguments, fewer: they repeat less, and a large map of them costs more garbage
+ * collection than it saves), in all, and the longest keys remembered.
+ */
 const MAX_REMEMBERED = 4096;
+const MAX_REMEMBERED_WITH_ARGUMENTS = 256;
 const MAX_REMEMBERED_TOTAL = 32768;
 const MAX_KEY = 1024;
 const MAX_PRINCIPAL_KEY = 4096;
@@ -99,6 +104,7 @@ interface Narrowed {
 
 interface Remembered {
   readonly exact: Map<string, AuthzDecision>;
+  readonly withArgs: Map<string, AuthzDecision>;
   /** List decisions shared by resources nothing names (allowed or not). */
   readonly classes: Map<string, boolean>;
   evicted: boolean;
@@ -242,7 +248,7 @@ export class Authorizer {
     if (mine !== null && !mine.evicted) return mine;
     let r = this.#remembered.get(s.key);
     if (r === undefined) {
-      r = { exact: new Map(), classes: new Map(), evicted: false };
+      r = { exact: new Map(), withArgs: new Map(), classes: new Map(), evicted: false };
       this.#remembered.set(s.key, r);
     }
     s.remembered = r;
@@ -250,7 +256,7 @@ export class Authorizer {
   }
 
   #remember<V>(r: Remembered, map: Map<string, V>, k: string, v: V): void {
-    if (map.size >= MAX_REMEMBERED) {
+    if (map.size >= (map === r.withArgs ? MAX_REMEMBERED_WITH_ARGUMENTS : MAX_REMEMBERED)) {
       this.#rememberedCount -= map.size;
       map.clear();
     }
@@ -260,8 +266,9 @@ export class Authorizer {
     for (const [pk, old] of this.#remembered) {
       if (this.#rememberedCount <= MAX_REMEMBERED_TOTAL) break;
       if (old === r) continue;
-      this.#rememberedCount -= old.exact.size + old.classes.size;
+      this.#rememberedCount -= old.exact.size + old.withArgs.size + old.classes.size;
       old.exact.clear();
+      old.withArgs.clear();
       old.classes.clear();
       old.evicted = true;
       this.#remembered.delete(pk);
@@ -287,12 +294,13 @@ export class Authorizer {
   decide(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): AuthzDecision {
     const q = this.#prepare(p, feature, resourceId, args, hints);
     const cacheable = q.cacheKey.length <= MAX_KEY;
+    const map = q.argsKey === '{}' ? q.remembered.exact : q.remembered.withArgs;
     if (cacheable) {
-      const hit = q.remembered.exact.get(q.cacheKey);
+      const hit = map.get(q.cacheKey);
       if (hit !== undefined) return hit;
     }
     const out = this.#decide(p, q);
-    if (cacheable) this.#remember(q.remembered, q.remembered.exact, q.cacheKey, out);
+    if (cacheable) this.#remember(q.remembered, map, q.cacheKey, out);
     return out;
   }
 
@@ -303,7 +311,8 @@ export class Authorizer {
   allowed(p: CedarPrincipal, feature: Feature, resourceId: string, args: Record<string, unknown>, hints?: ToolHints): boolean {
     const q = this.#prepare(p, feature, resourceId, args, hints);
     const r = q.remembered;
-    const hit = r.exact.get(q.cacheKey);
+    const map = q.argsKey === '{}' ? r.exact : r.withArgs;
+    const hit = map.get(q.cacheKey);
     if (hit !== undefined) return hit.allowed;
     const k = key(q.uid);
     const shared = this.#classes && !this.#mentioned.has(k) && !q.state.parents.has(k);
@@ -314,7 +323,7 @@ export class Authorizer {
       if (c !== undefined) return c;
     }
     const out = this.#decide(p, q);
-    if (q.cacheKey.length <= MAX_KEY) this.#remember(r, r.exact, q.cacheKey, out);
+    if (q.cacheKey.length <= MAX_KEY) this.#remember(r, map, q.cacheKey, out);
     if (classCacheable) this.#remember(r, r.classes, classKey, out.allowed);
     return out.allowed;
   }
@@ -336,25 +345,37 @@ export class Authorizer {
     // No policy can apply: Cedar's own answer for an empty set (default deny, nothing determining).
     if (q.plan.subset.id === null) return { allowed: false, policies: [], errors: [], resource, action: a.action };
     const d = this.#params.policySet.decide(this.#request(p, q.state, q.plan, q.feature, q.uid, q.inputs), q.plan.subset);
-    return { ...d, resource, action: a.action };
+    return { allowed: d.allowed, policies: d.policies, errors: d.errors, resource, action: a.action };
   }
 
   /** The resource attributes and arguments that will be sent, narrowed, not yet converted. */
   #inputs(plan: Plan, feature: Feature, resourceId: string, args: Record<string, unknown>, hints: ToolHints | undefined): Inputs {
     const use = plan.use;
     const a = ACTIONS[feature];
-    if (use.resource !== null && use.resource.size === 0) return { attrs: {}, args: pick(args, use.context) };
+    const narrowedArgs = pick(args, use.context);
+    if (use.resource !== null && use.resource.size === 0) return { attrs: {}, args: narrowedArgs };
     const base: Record<string, unknown> =
       feature === 'resource' ? { name: resourceId, uri: resourceId, operation: a.operation, feature } : { name: resourceId, operation: a.operation, feature };
     // Tools: hints first, so name/operation/feature always win (ToolHive's merge order).
-    const attrs = feature === 'tool' ? { ...hints, ...args, ...base } : { ...base, ...args };
-    return { attrs: pick(attrs, use.resource), args: pick(args, use.context) };
+    if (use.resource === null) return { attrs: feature === 'tool' ? { ...hints, ...args, ...base } : { ...base, ...args }, args: narrowedArgs };
+    const attrs: Record<string, unknown> = {};
+    // The same as picking from the merge, without making it.
+    const sources: readonly Readonly<Record<string, unknown>>[] = feature === 'tool' ? (hints === undefined ? [base, args] : [base, args, hints]) : [args, base];
+    for (const n of use.resource) {
+      for (const from of sources) {
+        if (Object.hasOwn(from, n)) {
+          attrs[n] = from[n];
+          break;
+        }
+      }
+    }
+    return { attrs, args: narrowedArgs };
   }
 
   #request(p: CedarPrincipal, s: PrincipalState, plan: Plan, feature: Feature, uid: EntityUid, inputs: Inputs): CedarRequest {
     const a = ACTIONS[feature];
     const np = this.#narrow(p, s, plan);
-    const context = { ...np.claims, ...cedarRecord(inputs.args) };
+    const context = Object.assign({}, np.claims, cedarRecord(inputs.args));
     const resource: CedarEntity = { uid, attrs: cedarRecord(inputs.attrs), parents: plan.serverParent };
     if (np.configured === null) return { principal: p.uid, action: a.uid, resource: uid, context, entities: this.#entities(np.entity!, a.entity, resource) };
     const entities: CedarEntity[] = [];

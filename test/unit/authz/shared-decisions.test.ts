@@ -225,3 +225,24 @@ t.test('decisions are shared by principals that send the same thing, and only by
     }
   }
 });
+
+t.test('calls with arguments are remembered too, in a smaller map', async (t) => {
+  const policies = ['permit(principal, action == Action::"call_tool", resource) when { context.arg_q like "ok*" && resource.name == "t1" };'];
+  const { params, calls } = counted(compile(policies));
+  const a = new Authorizer(params, 'srv');
+  const reference = wide(compile(policies));
+  const [alice] = principals();
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 300; i++) {
+      const args = argumentAttributes({ q: i % 2 ? `ok ${i}` : `no ${i}`, unread: i });
+      for (const tool of ['t1', 't2']) t.equal(a.decide(alice!, 'tool', tool, args).allowed, reference.decide(alice!, 'tool', tool, args).allowed);
+    }
+  }
+  t.equal(calls(), 300 * 2 * 2, 'past the bound, decisions are made again');
+  const before = calls();
+  const args = argumentAttributes({ q: 'ok', unread: 1 });
+  const first = a.decide(alice!, 'tool', 't1', args);
+  t.equal(a.decide(alice!, 'tool', 't1', argumentAttributes({ q: 'ok', unread: 2 })), first, 'an unread argument does not matter');
+  t.equal(calls(), before + 1);
+  t.ok(first.allowed);
+});
