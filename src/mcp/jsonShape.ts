@@ -67,7 +67,7 @@ function memberName(text: string, start: number, end: number): string {
 
 /** Has the object at `depth` a member `name` already (`pool` from `from` on, or its Set)? */
 function seen(pool: string[], big: (Set<string> | null)[], depth: number, name: string): boolean {
-  const set = big[depth];
+  const set = big[depth] ?? null;
   if (set !== null) return set.has(name);
   for (let j = starts[depth]!; j < pool.length; j++) if (pool[j] === name) return true;
   return false;
@@ -75,7 +75,7 @@ function seen(pool: string[], big: (Set<string> | null)[], depth: number, name: 
 
 /** Record `name` in the object at `depth`; past SMALL members its names move into a Set. */
 function remember(pool: string[], big: (Set<string> | null)[], depth: number, name: string): void {
-  const set = big[depth];
+  const set = big[depth] ?? null;
   if (set !== null) {
     set.add(name);
     return;
