@@ -71,7 +71,10 @@ function nodeOptions(cfg: RedisConfig): RedisOptions {
 }
 
 export interface ClientOptions {
-  /** ioredis auto-pipelining: checks issued in the same tick go out in one write. */
+  /**
+   * ioredis auto-pipelining: checks issued in the same tick go out in one write. The store asks
+   * for it on Cluster only; on one connection it batches by corking the socket (redisStore.ts).
+   */
   readonly autoPipelining: boolean;
 }
 

@@ -9,6 +9,7 @@
 // transition. The client of each deployment (one server, Cluster, Sentinel; TLS, ACL user) is
 // built in redisClient.ts; this store is the same for all of them (SPEC §13).
 
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
@@ -37,7 +38,11 @@ export interface RedisStoreOptions {
   readonly logger: Logger;
   /** What a lost link means for requests, for the log line: "rate limits fail open" (default). */
   readonly whileDown?: string;
-  /** ioredis auto-pipelining of concurrent checks (default true; see docs/scaling.md). */
+  /**
+   * Batching of concurrent checks into one write (default true; see docs/scaling.md): on one
+   * connection (a server, a Sentinel master) the socket is corked for the rest of the tick, so
+   * the checks issued in it leave in one writev; a Cluster uses ioredis's auto-pipelining.
+   */
   readonly autoPipelining?: boolean;
 }
 
@@ -89,6 +94,10 @@ export class RedisStore implements TokenBucketStore {
   #connected = false;
   #lost = false;
   #closing = false;
+  /** Batch checks by corking the connection (one connection: not a Cluster). */
+  readonly #cork: boolean;
+  /** The socket corked for the current tick, if any. */
+  #corked: Writable | null = null;
 
   constructor(cfg: RedisConfig, opts: RedisStoreOptions) {
     this.address = redisLogAddress(cfg);
@@ -97,7 +106,14 @@ export class RedisStore implements TokenBucketStore {
     this.#boundMs = opts.commandTimeoutMs ?? 250;
     this.#timedOut = new Error(`rate-limit check timed out: ${this.label} did not answer within ${this.#boundMs} ms`);
     this.#whileDown = opts.whileDown ?? 'rate limits fail open';
-    this.#client = createRedisClient(cfg, { autoPipelining: opts.autoPipelining ?? true }) as ScriptedRedis;
+    const batching = opts.autoPipelining ?? true;
+    // ioredis's auto-pipelining builds a Pipeline object, a promise and a nextTick per batch and
+    // wraps every command; corking the socket batches the same checks into one write for a
+    // fraction of that (bench/icount.mjs, docs/performance.md). A Cluster has a socket per node,
+    // which only ioredis knows: there its auto-pipelining does the batching.
+    const cluster = cfg.topology === 'cluster';
+    this.#cork = batching && !cluster;
+    this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster }) as ScriptedRedis;
     this.#client.defineCommand('thvConsume', { lua: CONSUME_SCRIPT.lua });
     this.#client.defineCommand('thvPeek', { lua: PEEK_SCRIPT.lua });
     this.#client.on('error', (err: Error) => this.#onError(err));
@@ -165,11 +181,31 @@ export class RedisStore implements TokenBucketStore {
   // prebuilt handlers — no async function around it — inside the loop-aware bound.
   consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const plan = this.#planFor(buckets);
+    if (this.#cork && this.#corked === null) this.#corkForTick();
     const check = withState
       ? this.#client.thvConsume(buckets.length, ...plan.withState).then(plan.onReplyWithState)
       : this.#client.thvConsume(buckets.length, ...plan.consume).then(plan.onReply);
     return withinLoopDeadline(check, this.#boundMs, this.#timedOut);
   }
+
+  /**
+   * Cork the connection until the end of this tick: every check issued before then (ioredis
+   * writes a command to the socket at once when connected) leaves in one writev — one write for
+   * Redis to read, as auto-pipelining gives, without its per-command wrapping.
+   */
+  #corkForTick(): void {
+    const stream = (this.#client as { stream?: Writable }).stream;
+    if (stream === undefined || this.#client.status !== 'ready' || stream.writableCorked > 0) return;
+    stream.cork();
+    this.#corked = stream;
+    process.nextTick(this.#uncork);
+  }
+
+  readonly #uncork = (): void => {
+    const stream = this.#corked;
+    this.#corked = null;
+    stream?.uncork();
+  };
 
   peek(buckets: readonly BucketRef[]): Promise<Decision> {
     return withinLoopDeadline(this.#peek(buckets), this.#boundMs, this.#timedOut);

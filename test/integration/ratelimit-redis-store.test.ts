@@ -138,3 +138,42 @@ t.test('§4 healthy() answers true while Redis answers', async (t) => {
   await store.close();
   t.equal(await store.healthy(1000), false, 'false once closed');
 });
+
+t.test('§13 checks issued in one tick leave in one write (the corked connection), and later ones are not held', async (t) => {
+  const store = await connected(t);
+  // a day's refill period: the few milliseconds this test takes refill nothing visible
+  const f = fixture([1000, 86_400_000], { search: [1000, 86_400_000] });
+  // Writes to this test's Redis, seen at the socket: chunks per writev (1 for a plain write).
+  const writes: number[] = [];
+  const net = await import('node:net');
+  const origWritev = net.Socket.prototype._writev!;
+  const origWrite = net.Socket.prototype._write;
+  net.Socket.prototype._writev = function (this: import('node:net').Socket, chunks, cb) {
+    if (this.remotePort === redis.port) writes.push(chunks.length);
+    return origWritev.call(this, chunks, cb);
+  };
+  net.Socket.prototype._write = function (this: import('node:net').Socket, chunk, enc, cb) {
+    if (this.remotePort === redis.port) writes.push(1);
+    return origWrite.call(this, chunk, enc, cb);
+  };
+  t.teardown(() => {
+    net.Socket.prototype._writev = origWritev;
+    net.Socket.prototype._write = origWrite;
+  });
+  const batch = await Promise.all(Array.from({ length: 10 }, () => store.consume(f.forTool.search!)));
+  t.equal(batch.filter((d) => d.allowed).length, 10, 'every check of the batch answered');
+  t.equal(writes.length, 1, `ten checks issued in one tick: one write to the socket (${writes.join(', ')} chunks)`);
+  writes.length = 0;
+  const one = await store.consume(f.forTool.search!);
+  t.ok(one.allowed);
+  t.same(writes, [1], 'a lone check is one write, not held for a batch');
+  writes.length = 0;
+  // two ticks: two writes
+  const first = store.consume(f.forTool.search!);
+  await new Promise((r) => setImmediate(r));
+  const second = store.consume(f.forTool.search!);
+  await Promise.all([first, second]);
+  t.same(writes, [1, 1], 'checks of different ticks are not merged');
+  const [sharedState] = (await store.peek(f.forTool.search!)).buckets!;
+  t.ok(Math.abs(sharedState!.tokens - (1000 - 13)) < 0.5, `all thirteen checks were charged exactly once (${sharedState!.tokens} tokens left)`);
+});
