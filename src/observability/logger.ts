@@ -42,6 +42,15 @@ export function bufferedDestination(fd: number): BufferedDestination {
   return pino.destination({ dest: fd, sync: false, minLength: BUFFER_BYTES, periodicFlush: FLUSH_DELAY_MS });
 }
 
+/** Writers holding lines for their destination until the end of the turn (the request log). */
+export const heldAtExit = new Set<{ handOver(): void }>();
+// Registered when this module loads, before any destination made here registers pino's own exit
+// flush (on-exit-leak-free, at the first pino.destination), so at exit held lines reach their
+// destination first and its synchronous flush writes them.
+process.on('exit', () => {
+  for (const writer of heldAtExit) writer.handOver();
+});
+
 /** Where each logger made here writes, so the request log can share it (requestLogger). */
 const destinations = new WeakMap<Logger, pino.DestinationStream>();
 

@@ -9,7 +9,7 @@
 // make (pretty output) gets the fields through a pino instance of its own instead.
 
 import type { Logger } from 'pino';
-import { logDestination, requestLogger } from './logger.js';
+import { heldAtExit, logDestination, requestLogger } from './logger.js';
 import type { AppliedPatchOp, RequestContext } from '../chain/types.js';
 
 /** Fields of the request log line (docs/operations.md lists them); undefined ones are not written. */
@@ -85,12 +85,18 @@ export function requestLine(f: RequestLogFields, time: number, pid: number): str
   );
 }
 
+function handOver(log: RequestLog): void {
+  log.handOver();
+}
+
 /** Writes the request lines; built once per server from the process logger. */
 export class RequestLog {
   readonly #logger: Logger;
   readonly #enabled: boolean;
   /** The process logger's own destination (made by logger.ts): lines go there directly. */
   readonly #destination: { write(line: string): unknown } | undefined;
+  /** Lines of this turn of the event loop, not yet handed to the destination. */
+  #held = '';
 
   constructor(processLogger: Logger) {
     this.#enabled = processLogger.isLevelEnabled('info');
@@ -98,10 +104,32 @@ export class RequestLog {
     this.#logger = this.#enabled && this.#destination === undefined ? requestLogger(processLogger) : processLogger;
   }
 
+  /**
+   * The lines of one turn of the event loop go to the destination as one string, at the end of
+   * the turn (setImmediate). sonic-boom measures the byte length of its pending buffer on every
+   * write, which flattens the whole buffer again: line by line that copied ~2 KB per request
+   * (the largest allocation of the request path, docs/performance.md); turn by turn, once.
+   */
   write(ctx: RequestContext): void {
     if (!this.#enabled) return;
     const fields = new RequestLogFields(ctx);
-    if (this.#destination !== undefined) this.#destination.write(requestLine(fields, Date.now(), process.pid));
-    else this.#logger.info(fields, 'request');
+    if (this.#destination === undefined) {
+      this.#logger.info(fields, 'request');
+      return;
+    }
+    if (this.#held === '') {
+      heldAtExit.add(this);
+      setImmediate(handOver, this);
+    }
+    this.#held += requestLine(fields, Date.now(), process.pid);
+  }
+
+  /** Give the held lines to the destination (end of the turn, or exit). */
+  handOver(): void {
+    const lines = this.#held;
+    if (lines === '') return;
+    this.#held = '';
+    heldAtExit.delete(this);
+    this.#destination!.write(lines);
   }
 }

@@ -54,3 +54,17 @@ t.test('§8 buffered lines are not lost when the process exits', async (t) => {
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.split('\n').filter((l) => l.includes('"msg":"request"')).length, 3, 'all three lines on stdout after process.exit');
 });
+
+t.test('§8 request lines held for the end of the turn are not lost when the process exits in that turn', async (t) => {
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(join(ROOT, 'dist/observability/logger.js'))});
+    const { RequestLog } = await import(${JSON.stringify(join(ROOT, 'dist/observability/requestLog.js'))});
+    const log = new RequestLog(createLogger({ level: 'info' }));
+    const ctx = { httpMethod: 'POST', url: '/mcp', clientIp: '127.0.0.1', startNs: process.hrtime.bigint(), principal: null, mcp: null, res: { statusCode: 200, writableFinished: true } };
+    for (let i = 0; i < 3; i++) log.write(ctx);
+    ${'process.exit(0)'};
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.split('\n').filter((l) => l.includes('"msg":"request"')).length, 3, 'all three request lines on stdout after process.exit');
+});
