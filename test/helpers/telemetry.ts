@@ -7,6 +7,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { startInProcess, httpConfig } from './proxy.js';
+import { jsonResult, startRawUpstream } from './upstream.js';
+import { startRedis } from './redis.js';
+import { freePort } from './ports.js';
 
 export interface Sample {
   readonly name: string;
@@ -198,4 +202,27 @@ export function dataPointAttributes(m: ReceivedMetric): Record<string, string | 
   const raw = m.raw as { sum?: { dataPoints?: { attributes?: KeyValue[] }[] }; histogram?: { dataPoints?: { attributes?: KeyValue[] }[] } };
   const points = raw.sum?.dataPoints ?? raw.histogram?.dataPoints ?? [];
   return points.map((p) => attrs(p.attributes));
+}
+
+/**
+ * A real Redis, a raw upstream answering every call with an empty result, and the proxy in front
+ * with `rateLimit` and Prometheus metrics on a port of their own (rate-limit checks bounded at
+ * 200 ms, so a killed Redis fails open quickly). Everything stops at the test's teardown.
+ */
+export async function limitedProxyWithMetrics(t: { teardown(fn: () => unknown): void }, rateLimit: Record<string, unknown>) {
+  const redis = await startRedis();
+  t.teardown(() => redis.stop());
+  const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, { content: [] }));
+  t.teardown(() => upstream.close());
+  const metricsPort = await freePort();
+  const proxy = await startInProcess(
+    httpConfig(upstream.port, {
+      rate_limit_config: rateLimit,
+      scaling_config: { session_redis: { address: `127.0.0.1:${redis.port}` } },
+      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
+    } as Parameters<typeof httpConfig>[1]),
+    { rateLimitTimeoutMs: 200 },
+  );
+  t.teardown(() => proxy.close(0));
+  return { redis, upstream, proxy, metricsPort };
 }

@@ -35,13 +35,18 @@ t.teardown(async () => {
 
 const oidc = (): Record<string, unknown> => ({ issuer: provider.issuer, audience: provider.audience, insecureAllowHTTP: true, allowPrivateIP: true });
 
-t.test('§5 §9 a validating webhook receives the principal: sub, iss, aud and every verified claim', async (t) => {
-  const proxy = await startInProcess(
+/** The proxy with authentication and one validating webhook (failure policy fail). */
+function authenticatedWithWebhook(): ReturnType<typeof startInProcess> {
+  return startInProcess(
     httpConfig(upstream.port, {
       oidc_config: oidc(),
       validating_webhooks: [{ name: 'policy', url: webhook.url, failure_policy: 'fail', tls_config: { insecure_skip_verify: true } }],
     } as Partial<RunConfigFile>),
   );
+}
+
+t.test('§5 §9 a validating webhook receives the principal: sub, iss, aud and every verified claim', async (t) => {
+  const proxy = await authenticatedWithWebhook();
   t.teardown(() => proxy.close(0));
   const token = await provider.token(provider.clients[1]);
   const res = await postJson(proxy.url, '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"x":"ü"}}}', { authorization: `Bearer ${token}` });
@@ -54,12 +59,7 @@ t.test('§5 §9 a validating webhook receives the principal: sub, iss, aud and e
 });
 
 t.test('§9 non-ASCII claims reach the webhook intact (the principal is UTF-8 in the payload)', async (t) => {
-  const proxy = await startInProcess(
-    httpConfig(upstream.port, {
-      oidc_config: oidc(),
-      validating_webhooks: [{ name: 'policy', url: webhook.url, failure_policy: 'fail', tls_config: { insecure_skip_verify: true } }],
-    } as Partial<RunConfigFile>),
-  );
+  const proxy = await authenticatedWithWebhook();
   t.teardown(() => proxy.close(0));
   const now = Math.floor(Date.now() / 1000);
   const token = await provider.sign({ iss: provider.issuer, aud: provider.audience, sub: 'zoë', name: 'Zoë Ñandú 東京', exp: now + 60 });

@@ -7,11 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { startInProcess, httpConfig } from '../helpers/proxy.js';
-import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
-import { startRedis } from '../helpers/redis.js';
 import { freePort } from '../helpers/ports.js';
 import { postJson } from '../helpers/http.js';
+import { limitedProxyWithMetrics } from '../helpers/telemetry.js';
 
 const call = (id: number): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'search', arguments: {} } });
 
@@ -67,20 +65,7 @@ async function eventually(promUrl: string, expr: string, expected: number): Prom
 }
 
 t.test('§12 a real Prometheus scrapes the request and rate-limit decision counters', async (t) => {
-  const redis = await startRedis();
-  t.teardown(() => redis.stop());
-  const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, { content: [] }));
-  t.teardown(() => upstream.close());
-  const metricsPort = await freePort();
-  const proxy = await startInProcess(
-    httpConfig(upstream.port, {
-      rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: 2, refillPeriod: '1h' } }] },
-      scaling_config: { session_redis: { address: `127.0.0.1:${redis.port}` } },
-      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
-    }),
-    { rateLimitTimeoutMs: 200 },
-  );
-  t.teardown(() => proxy.close(0));
+  const { redis, proxy, metricsPort } = await limitedProxyWithMetrics(t, { tools: [{ name: 'search', shared: { maxTokens: 2, refillPeriod: '1h' } }] });
   const prom = await startPrometheus(metricsPort);
   t.teardown(() => prom.stop());
 

@@ -4,28 +4,14 @@
 import t from 'tap';
 import { startInProcess, httpConfig } from '../helpers/proxy.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
-import { startRedis } from '../helpers/redis.js';
 import { freePort } from '../helpers/ports.js';
 import { postJson } from '../helpers/http.js';
-import { scrape, valueOf } from '../helpers/telemetry.js';
+import { limitedProxyWithMetrics, scrape, valueOf } from '../helpers/telemetry.js';
 
 const call = (id: number, tool: string, args: unknown = {}): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } });
 
 t.test('§12 /metrics on its own port: requests, rate-limit decisions with scope, 429s and fail-open with Redis killed', async (t) => {
-  const redis = await startRedis();
-  t.teardown(() => redis.stop());
-  const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, { content: [] }));
-  t.teardown(() => upstream.close());
-  const metricsPort = await freePort();
-  const proxy = await startInProcess(
-    httpConfig(upstream.port, {
-      rate_limit_config: { shared: { maxTokens: 100, refillPeriod: '1h' }, tools: [{ name: 'search', shared: { maxTokens: 2, refillPeriod: '1h' } }] },
-      scaling_config: { session_redis: { address: `127.0.0.1:${redis.port}` } },
-      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
-    }),
-    { rateLimitTimeoutMs: 200 },
-  );
-  t.teardown(() => proxy.close(0));
+  const { redis, proxy, metricsPort } = await limitedProxyWithMetrics(t, { shared: { maxTokens: 100, refillPeriod: '1h' }, tools: [{ name: 'search', shared: { maxTokens: 2, refillPeriod: '1h' } }] });
   t.equal(proxy.metricsUrl, `http://127.0.0.1:${metricsPort}/metrics`, 'the listener is on prometheusPort, the proxy host');
 
   // Before traffic: the families exist only once recorded; the endpoint already answers.

@@ -25,18 +25,26 @@ function context(over: Record<string, unknown> = {}, res: Record<string, unknown
   } as unknown as RequestContext;
 }
 
-/** What pino itself writes for the fields, with the base and time of the hand-built line. */
-function pinoLine(fields: RequestLogFields, time: number, pid: number): string {
-  let out = '';
+/** A destination that keeps every chunk written to it, one string per write. */
+function collector(): { sink: Writable; chunks: string[] } {
+  const chunks: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      out += chunk.toString();
+      chunks.push(chunk.toString());
       cb();
     },
   });
-  pino({ level: 'info', base: { pid }, timestamp: () => `,"time":${time}` }, sink).info(fields, 'request');
-  return out;
+  return { sink, chunks };
 }
+
+/** What pino itself writes for the fields, with the base and time of the hand-built line. */
+function pinoLine(fields: RequestLogFields, time: number, pid: number): string {
+  const { sink, chunks } = collector();
+  pino({ level: 'info', base: { pid }, timestamp: () => `,"time":${time}` }, sink).info(fields, 'request');
+  return chunks.join('');
+}
+
+const turnEnd = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 const cases: Array<[string, RequestContext]> = [
   ['a plain tools/call', context()],
@@ -68,16 +76,10 @@ t.test('§8 a lone surrogate in a reason is kept escaped (pino would write U+FFF
 });
 
 t.test('§8 RequestLog writes the hand-built line to the process logger\'s destination', async (t) => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
+  const { sink, chunks: lines } = collector();
   const log = new RequestLog(createLogger({ level: 'info', destination: sink }));
   log.write(context());
-  await new Promise((r) => setImmediate(r));
+  await turnEnd();
   t.equal(lines.length, 1);
   const line = JSON.parse(lines[0]!) as Record<string, unknown>;
   t.match(line, { level: 30, pid: process.pid, method: 'POST', path: '/mcp', status: 200, tool: 'echo', rpcId: 7, msg: 'request' });
@@ -86,14 +88,22 @@ t.test('§8 RequestLog writes the hand-built line to the process logger\'s desti
 });
 
 t.test('§8 at warn the request log builds and writes nothing', async (t) => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
+  const { sink, chunks } = collector();
   new RequestLog(createLogger({ level: 'warn', destination: sink })).write(context());
-  await new Promise((r) => setImmediate(r));
-  t.same(lines, []);
+  await turnEnd();
+  t.same(chunks, []);
+});
+
+t.test('§8 the lines of one event-loop turn reach the destination as one write, in order; the next turn\'s in another', async (t) => {
+  const { sink, chunks } = collector();
+  const log = new RequestLog(createLogger({ level: 'info', destination: sink }));
+  for (const id of [1, 2, 3]) log.write(context({ mcp: { method: 'tools/call', resourceId: 'echo', id, kind: 'request' } }));
+  t.same(chunks, [], 'nothing written before the turn ends');
+  await turnEnd();
+  t.equal(chunks.length, 1, 'one write for the turn');
+  t.same(chunks[0]!.trimEnd().split('\n').map((l) => (JSON.parse(l) as { rpcId: number }).rpcId), [1, 2, 3]);
+  log.write(context({ mcp: { method: 'tools/call', resourceId: 'echo', id: 4, kind: 'request' } }));
+  await turnEnd();
+  t.equal(chunks.length, 2, 'the next turn: its own write');
+  t.equal((JSON.parse(chunks[1]!) as { rpcId: number }).rpcId, 4);
 });
