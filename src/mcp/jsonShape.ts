@@ -86,8 +86,6 @@ function remember(pool: string[], big: (Set<string> | null)[], depth: number, na
 
 /** Undefined when the text is safe to judge, else why not. `text` must be valid JSON. */
 export function shapeProblem(text: string): string | undefined {
-  names.length = 0;
-  lowers.length = 0;
   let depth = 0;
   let expectName = false;
   try {
@@ -133,7 +131,10 @@ export function shapeProblem(text: string): string | undefined {
     }
     return undefined;
   } finally {
-    // Sets of an early return must not leak into the next call.
+    // What an early return left (names, Sets) must not outlive the call: the next call starts
+    // clean, and a refused message's member names are not kept until then.
+    names.length = 0;
+    lowers.length = 0;
     for (let d = 0; d <= depth; d++) {
       bigNames[d] = null;
       bigLowers[d] = null;
