@@ -44,6 +44,9 @@ export class ServerRequestContext implements RequestContext {
   /** The server's one 'close' listener calls closeWatcher. */
   readonly watchesClose = true;
   readonly sink: ResponseCloseSink;
+  /** Links of the server's in-flight list (inFlight.ts). */
+  inFlightPrev: ServerRequestContext | null = null;
+  inFlightNext: ServerRequestContext | null = null;
 
   constructor(req: IncomingMessage, res: ServerResponse, clientIp: string, sink: ResponseCloseSink) {
     this.httpMethod = req.method ?? 'GET';

@@ -17,6 +17,7 @@ import type { RequestObserver } from '../observability/observer.js';
 import { kContext, ServerRequestContext, type ContextResponse, type ResponseCloseSink } from './context.js';
 import { answerHealth, answerReady, probeOf, type Probe } from './health.js';
 import { lingerAfterAnswer } from './linger.js';
+import { InFlightList } from './inFlight.js';
 
 export const DEFAULT_GRACE_MS = 10_000;
 /** SPEC §14: the whole request (head and body) must arrive within this; responses are not bounded. */
@@ -73,7 +74,8 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
   readonly #store: TokenBucketStore | null;
   readonly #observer: RequestObserver | null;
   readonly #server: http.Server;
-  readonly #inFlight = new Set<ServerRequestContext>();
+  /** Not a Set: see inFlight.ts (a Set kept finished requests alive through scavenges). */
+  readonly #inFlight = new InFlightList<ServerRequestContext>();
   #closing: Promise<void> | null = null;
   #drained: (() => void) | null = null;
 
@@ -247,7 +249,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     const server = this.#server;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    for (const ctx of this.#inFlight) {
+    for (const ctx of this.#inFlight.snapshot()) {
       const res = ctx.res;
       if (!res.headersSent) res.setHeader('connection', 'close');
       // A standalone event stream (GET) has no end to wait for: end it now; the client reconnects
