@@ -40,8 +40,9 @@ export interface RedisStoreOptions {
   readonly whileDown?: string;
   /**
    * Batching of concurrent checks into one write (default true; see docs/scaling.md): on one
-   * connection (a server, a Sentinel master) the socket is corked for the rest of the tick, so
-   * the checks issued in it leave in one writev; a Cluster uses ioredis's auto-pipelining.
+   * connection (a server, a Sentinel master) the socket is corked until the end of the event
+   * loop's turn, so the checks of every request that arrived in it leave in one writev; a
+   * Cluster uses ioredis's auto-pipelining.
    */
   readonly autoPipelining?: boolean;
 }
@@ -181,7 +182,7 @@ export class RedisStore implements TokenBucketStore {
   // prebuilt handlers — no async function around it — inside the loop-aware bound.
   consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const plan = this.#planFor(buckets);
-    if (this.#cork && this.#corked === null) this.#corkForTick();
+    if (this.#cork && this.#corked === null) this.#corkForTurn();
     const check = withState
       ? this.#client.thvConsume(buckets.length, ...plan.withState).then(plan.onReplyWithState)
       : this.#client.thvConsume(buckets.length, ...plan.consume).then(plan.onReply);
@@ -189,16 +190,20 @@ export class RedisStore implements TokenBucketStore {
   }
 
   /**
-   * Cork the connection until the end of this tick: every check issued before then (ioredis
-   * writes a command to the socket at once when connected) leaves in one writev — one write for
-   * Redis to read, as auto-pipelining gives, without its per-command wrapping.
+   * Cork the connection until the end of this turn of the event loop (setImmediate: after the
+   * poll phase has run the callbacks of every socket that was ready): every check issued before
+   * then (ioredis writes a command to the socket at once when connected) leaves in one writev —
+   * one write for Redis to read and one reply read for us, as auto-pipelining gives, without its
+   * per-command wrapping. Per turn, not per tick: each client socket's data is its own tick, so a
+   * tick holds one request's check; a turn holds those of every request that arrived together.
+   * A check waits at most for the rest of the turn; the loop does not sleep while it is corked.
    */
-  #corkForTick(): void {
+  #corkForTurn(): void {
     const stream = (this.#client as { stream?: Writable }).stream;
     if (stream === undefined || this.#client.status !== 'ready' || stream.writableCorked > 0) return;
     stream.cork();
     this.#corked = stream;
-    process.nextTick(this.#uncork);
+    setImmediate(this.#uncork);
   }
 
   readonly #uncork = (): void => {
