@@ -75,6 +75,11 @@ const MAX_REMEMBERED_WITH_ARGUMENTS = 256;
 const MAX_REMEMBERED_TOTAL = 32768;
 const MAX_KEY = 1024;
 const MAX_PRINCIPAL_KEY = 4096;
+/**
+ * Characters of the keys remembered, in all (principal keys included): the count alone let 32 768
+ * long keys of principals whose claims fill 4 KiB hold ~160 MB; this holds them to ~8 MB of keys.
+ */
+const MAX_REMEMBERED_CHARS = 4 * 1024 * 1024;
 
 interface Inputs {
   readonly attrs: Record<string, unknown>;
@@ -107,6 +112,8 @@ interface Remembered {
   readonly withArgs: Map<string, AuthzDecision>;
   /** List decisions shared by resources nothing names (allowed or not). */
   readonly classes: Map<string, boolean>;
+  /** Characters of its keys and of the principal key it is remembered under (the byte bound). */
+  chars: number;
   evicted: boolean;
 }
 
@@ -159,6 +166,7 @@ export class Authorizer {
   /** Remembered decisions by principal key, oldest first. */
   readonly #remembered = new Map<string, Remembered>();
   #rememberedCount = 0;
+  #rememberedChars = 0;
 
   constructor(params: AuthzParams, serverName: string) {
     this.#params = params;
@@ -248,8 +256,9 @@ export class Authorizer {
     if (mine !== null && !mine.evicted) return mine;
     let r = this.#remembered.get(s.key);
     if (r === undefined) {
-      r = { exact: new Map(), withArgs: new Map(), classes: new Map(), evicted: false };
+      r = { exact: new Map(), withArgs: new Map(), classes: new Map(), chars: s.key.length, evicted: false };
       this.#remembered.set(s.key, r);
+      this.#rememberedChars += r.chars;
     }
     s.remembered = r;
     return r;
@@ -257,22 +266,34 @@ export class Authorizer {
 
   #remember<V>(r: Remembered, map: Map<string, V>, k: string, v: V): void {
     if (map.size >= (map === r.withArgs ? MAX_REMEMBERED_WITH_ARGUMENTS : MAX_REMEMBERED)) {
+      let chars = 0;
+      for (const old of map.keys()) chars += old.length;
       this.#rememberedCount -= map.size;
+      this.#rememberedChars -= chars;
+      r.chars -= chars;
       map.clear();
     }
     map.set(k, v);
-    if (++this.#rememberedCount <= MAX_REMEMBERED_TOTAL) return;
-    // Over the total: forget the principals remembered first (never the one being served).
+    r.chars += k.length;
+    this.#rememberedChars += k.length;
+    if (++this.#rememberedCount <= MAX_REMEMBERED_TOTAL && this.#rememberedChars <= MAX_REMEMBERED_CHARS) return;
+    // Over a bound: forget the principals remembered first (never the one being served).
     for (const [pk, old] of this.#remembered) {
-      if (this.#rememberedCount <= MAX_REMEMBERED_TOTAL) break;
+      if (this.#rememberedCount <= MAX_REMEMBERED_TOTAL && this.#rememberedChars <= MAX_REMEMBERED_CHARS) break;
       if (old === r) continue;
       this.#rememberedCount -= old.exact.size + old.withArgs.size + old.classes.size;
+      this.#rememberedChars -= old.chars;
       old.exact.clear();
       old.withArgs.clear();
       old.classes.clear();
       old.evicted = true;
       this.#remembered.delete(pk);
     }
+  }
+
+  /** What is remembered now, for tests and dry-run: decisions and characters of keys. */
+  get rememberedSize(): { readonly decisions: number; readonly chars: number } {
+    return { decisions: this.#rememberedCount, chars: this.#rememberedChars };
   }
 
   /** The Cedar request for one operation (principal parts cached per principal object). */

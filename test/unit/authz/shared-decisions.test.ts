@@ -246,3 +246,26 @@ t.test('calls with arguments are remembered too, in a smaller map', async (t) =>
   t.equal(calls(), before + 1);
   t.ok(first.allowed);
 });
+
+t.test('remembered decisions are bounded in characters of keys, not only in count', async (t) => {
+  // Principals whose policy-read claim is ~3.9 KiB: 1 500 of them would remember ~6 M characters
+  // of principal keys under the count bound alone; the character bound holds them to 4 Mi.
+  const policies = ['permit(principal, action == Action::"call_tool", resource) when { principal.claim_note like "keep*" };'];
+  const { params, calls } = counted(compile(policies));
+  const a = new Authorizer(params, 'srv');
+  const s = settings();
+  const filler = 'x'.repeat(3900);
+  let peak = 0;
+  for (let i = 0; i < 1500; i++) {
+    const p = cedarPrincipal(`user-${i}`, { sub: `user-${i}`, note: `${i % 2 ? 'keep' : 'drop'}-${i}-${filler}` }, s);
+    t.equal(a.decide(p, 'tool', 't1', {}).allowed, i % 2 === 1, `user ${i}: the decision stays right while entries are forgotten`);
+    peak = Math.max(peak, a.rememberedSize.chars);
+  }
+  t.ok(peak <= 4 * 1024 * 1024, `characters of remembered keys stay within the bound (peak ${peak})`);
+  t.ok(a.rememberedSize.decisions < 1500, `principals remembered first were forgotten (${a.rememberedSize.decisions} decisions remembered)`);
+  // The last principal's decision is still remembered: asking again makes no engine call.
+  const before = calls();
+  const last = cedarPrincipal('user-1499', { sub: 'user-1499', note: `keep-1499-${filler}` }, s);
+  t.ok(a.decide(last, 'tool', 't1', {}).allowed);
+  t.equal(calls(), before, 'the most recent principal is remembered');
+});
