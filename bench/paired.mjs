@@ -1,0 +1,106 @@
+// Two servers measured at the same time: each gets its own upstream and its own wrk, both share
+// Redis, and every round loads both at once — so a slower or busier machine in one round slows
+// both alike, and their ratio of CPU per request holds still where the sequential rounds of
+// `npm run bench` drift. On this 2-core VM the same server measured in successive rounds moved
+// from 74 to 131 µs/req; in pairs, the ratio of thv-proxy to itself stayed 0.92-1.07 (median
+// 1.00) and thv-proxy + Redis to P1 1.01-1.08 (docs/performance.md, third session of 2026-11-29).
+//
+//   npm run build && node bench/paired.mjs P1,thv-redis [--rounds 6] [--seconds 6] [--connections 25]
+//                    [--thv-bin a/bin/thv-proxy,b/bin/thv-proxy]   (an A/B of two builds)
+//
+// Prints each round and the median ratio second/first of CPU per request (all the process's
+// threads, from /proc) and of req/s. Scenarios: the server names of bench/lib/stack.mjs that need
+// only upstream and Redis (P0, P1, thv-nolimit, thv-redis, thv-redis-metrics, thv-redis-traces, ...).
+import { execFile } from 'node:child_process';
+import { writeFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Child, waitServing, stopAll } from './lib/children.mjs';
+import { freePort } from './lib/ports.mjs';
+import { startRedis } from './lib/redis.mjs';
+import { thvConfig } from './lib/thvConfigs.mjs';
+import { cpuSeconds } from './lib/procfs.mjs';
+import { SERVERS, THV_BIN } from './lib/stack.mjs';
+import { TOOLS_CALL } from './lib/bodies.mjs';
+import { median } from './lib/stats.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i === -1 ? dflt : args[i + 1]; };
+const names = (args[0] ?? '').split(',');
+if (names.length !== 2 || names.some((n) => !SERVERS[n])) {
+  console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--connections C] [--thv-bin binA,binB]\nservers: ${Object.keys(SERVERS).join(', ')}`);
+  process.exit(2);
+}
+const unsupported = names.filter((n) => SERVERS[n].needs.some((d) => d !== 'upstream' && d !== 'redis'));
+if (unsupported.length) {
+  console.error(`paired mode starts upstreams and Redis only; ${unsupported.join(', ')} need ${unsupported.map((n) => SERVERS[n].needs.join('+')).join(', ')}`);
+  process.exit(2);
+}
+const SECONDS = Number(opt('seconds', 6));
+const ROUNDS = Number(opt('rounds', 6));
+const CONNECTIONS = Number(opt('connections', 25));
+const BINS = opt('thv-bin', `${THV_BIN},${THV_BIN}`).split(',');
+const tmp = mkdtempSync(join(tmpdir(), 'thv-paired-'));
+const script = join(tmp, 'post.lua');
+writeFileSync(script, `wrk.method="POST"\nwrk.body=${JSON.stringify(TOOLS_CALL)}\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Accept"]="application/json, text/event-stream"\n`);
+
+function wrk(port, seconds) {
+  return new Promise((resolve, reject) => {
+    execFile('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/mcp`], { encoding: 'utf8' }, (err, out) => {
+      if (err) reject(new Error(`wrk failed (is it installed? apt-get install wrk): ${err.message}`));
+      else resolve(Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
+    });
+  });
+}
+
+async function start(name, index, redisPort) {
+  const spec = SERVERS[name];
+  const upstreamPort = await freePort();
+  const upstream = new Child(`upstream-${index}`, process.execPath, [join(BENCH, 'servers', 'upstream.mjs')], { env: { PORT: String(upstreamPort) } });
+  await waitServing(upstream, upstreamPort);
+  const port = await freePort();
+  let child;
+  if (spec.thv) {
+    const file = join(tmp, `${index}.json`);
+    writeFileSync(file, JSON.stringify(thvConfig(spec.thv, { name: `paired-${index}`, port, upstreamPort, redisPort, metricsPort: await freePort() })));
+    // the request log goes to a file, as in `npm run bench`
+    const logFd = openSync(join(tmp, `${index}.log`), 'a');
+    child = new Child(name, process.execPath, [BINS[index], 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, stdoutFd: logFd });
+    closeSync(logFd);
+    await waitServing(child, port, { healthPath: '/health' });
+  } else {
+    child = new Child(name, process.execPath, [join(BENCH, 'servers', spec.script)], { env: { PORT: String(port), UP: `http://127.0.0.1:${upstreamPort}`, REDIS_PORT: String(redisPort), ...spec.env }, cwd: ROOT });
+    await waitServing(child, port);
+  }
+  return { label: `${name}#${index}`, port, pid: child.pid, cpu: [], rps: [] };
+}
+
+let redis = null;
+try {
+  redis = await startRedis();
+  const servers = [await start(names[0], 0, redis.port), await start(names[1], 1, redis.port)];
+  await Promise.all(servers.map((s) => wrk(s.port, 6))); // warm-up
+  const cpuRatios = [];
+  const rpsRatios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const before = servers.map((s) => cpuSeconds(s.pid));
+    const counts = await Promise.all(servers.map((s) => wrk(s.port, SECONDS)));
+    const after = servers.map((s) => cpuSeconds(s.pid));
+    servers.forEach((s, i) => {
+      s.cpu.push(((after[i] - before[i]) * 1e6) / counts[i]);
+      s.rps.push(counts[i] / SECONDS);
+    });
+    cpuRatios.push(servers[1].cpu[r] / servers[0].cpu[r]);
+    rpsRatios.push(servers[1].rps[r] / servers[0].rps[r]);
+    console.log(`round ${r + 1}: ${servers.map((s) => `${s.label} ${s.cpu[r].toFixed(1)} µs/req ${Math.round(s.rps[r])} req/s`).join(' | ')} | CPU ratio ${cpuRatios[r].toFixed(3)}`);
+  }
+  console.log(`\n${servers[1].label} / ${servers[0].label}: CPU per request ${median(cpuRatios).toFixed(3)} (rounds ${Math.min(...cpuRatios).toFixed(2)}-${Math.max(...cpuRatios).toFixed(2)}), req/s ${median(rpsRatios).toFixed(3)}`);
+} finally {
+  await stopAll();
+  await redis?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(process.exitCode ?? 0);
