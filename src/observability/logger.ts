@@ -2,11 +2,13 @@
 // a log line whichever module logs it (SPEC §8). The request log (requestLog.ts) shares the
 // destination but not the redaction: its fields are fixed and never hold a secret.
 //
-// JSON lines to stdout are batched: one write per ~4 KiB instead of one per line (the request log
-// line made one fs.write per request, the largest single cost in the profile). A batch waits at
+// JSON lines to stdout are batched: one write per ~4 KiB to a pipe (64 KiB to a regular file)
+// instead of one per line (the request log line made one fs.write per request, the largest single
+// cost in the profile); at most 16 MiB wait for a destination that stalls, then lines are dropped. A batch waits at
 // most FLUSH_DELAY_MS (sonic-boom's periodic flush); warnings and errors are flushed at once; what
 // is left is written at exit (pino flushes its destination on 'exit'/'beforeExit').
 
+import { fstatSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -26,8 +28,18 @@ const REDACT = [
   '*.hmacSecret',
 ];
 
-/** Bytes buffered before a write (a pipe writes up to 4 KiB atomically on Linux). */
+/** Bytes buffered before a write to a pipe, socket or terminal (a pipe writes up to 4 KiB atomically on Linux). */
 export const BUFFER_BYTES = 4096;
+/**
+ * Bytes buffered before a write to a regular file: no atomicity limit applies there, and each
+ * write(2) through the thread pool costs a wake-up and a hand-back whatever its size.
+ */
+export const FILE_BUFFER_BYTES = 64 * 1024;
+/**
+ * Most bytes held for a destination that does not keep up (a stalled pipe reader); past it lines
+ * are dropped rather than memory grown without bound.
+ */
+export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 /** Longest a buffered line waits before it is written (someone may be tailing the log). */
 export const FLUSH_DELAY_MS = 50;
 const WARN = 40;
@@ -39,7 +51,15 @@ export type BufferedDestination = ReturnType<typeof pino.destination>;
  * flush (an unref'd interval), so a quiet proxy's lines still appear within FLUSH_DELAY_MS.
  */
 export function bufferedDestination(fd: number): BufferedDestination {
-  return pino.destination({ dest: fd, sync: false, minLength: BUFFER_BYTES, periodicFlush: FLUSH_DELAY_MS });
+  let regularFile = false;
+  try {
+    regularFile = fstatSync(fd).isFile();
+  } catch {
+    // not statable (closed, exotic): the pipe-safe size
+  }
+  // sonic-boom writes at most maxWrite bytes per call and wants minLength below it.
+  const sizes = regularFile ? { minLength: FILE_BUFFER_BYTES, maxWrite: 4 * FILE_BUFFER_BYTES } : { minLength: BUFFER_BYTES };
+  return pino.destination({ dest: fd, sync: false, ...sizes, maxLength: MAX_PENDING_BYTES, periodicFlush: FLUSH_DELAY_MS } as Parameters<typeof pino.destination>[0]);
 }
 
 /** Writers holding lines for their destination until the end of the turn (the request log). */

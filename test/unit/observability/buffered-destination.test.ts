@@ -1,13 +1,13 @@
 // §8 logs are JSON lines on stdout, batched for cost (src/observability/logger.ts): a line must
 // still appear promptly on a quiet proxy, a warning at once, and nothing may be lost at exit.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { constants, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { bufferedDestination, createLogger, FLUSH_DELAY_MS } from '../../../src/observability/logger.js';
+import { BUFFER_BYTES, bufferedDestination, createLogger, FILE_BUFFER_BYTES, FLUSH_DELAY_MS, MAX_PENDING_BYTES } from '../../../src/observability/logger.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -67,4 +67,46 @@ t.test('§8 request lines held for the end of the turn are not lost when the pro
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.split('\n').filter((l) => l.includes('"msg":"request"')).length, 3, 'all three request lines on stdout after process.exit');
+});
+
+/** A FIFO opened read-write and non-blocking: writable, and nobody ever reads it. */
+function unreadPipe(): number {
+  const path = join(mkdtempSync(join(tmpdir(), 'thv-log-')), 'fifo');
+  execFileSync('mkfifo', [path]);
+  return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+}
+
+t.test('§8 batches are sized for the destination: 64 KiB to a file, 4 KiB (atomic) to a pipe', async (t) => {
+  const fileFd = openSync(tempFile(), 'w');
+  const pipeFd = unreadPipe();
+  const toFile = bufferedDestination(fileFd) as unknown as { minLength: number; maxLength: number; destroy(): void };
+  const toPipe = bufferedDestination(pipeFd) as unknown as { minLength: number; maxLength: number; destroy(): void };
+  // destroy() closes the file descriptors too
+  t.teardown(() => {
+    toFile.destroy();
+    toPipe.destroy();
+  });
+  t.equal(toFile.minLength, FILE_BUFFER_BYTES, 'a regular file gets 64 KiB writes');
+  t.equal(toPipe.minLength, BUFFER_BYTES, 'a pipe keeps writes of at most 4 KiB, which Linux writes atomically');
+  t.equal(toFile.maxLength, MAX_PENDING_BYTES);
+  t.equal(toPipe.maxLength, MAX_PENDING_BYTES);
+});
+
+t.test('§8 a destination that stops reading holds at most 16 MiB; later lines are dropped', async (t) => {
+  const fd = unreadPipe();
+  const dest = bufferedDestination(fd) as unknown as { write(s: string): boolean; on(e: string, f: () => void): void; destroy(): void; _len: number };
+  let dropped = 0;
+  dest.on('drop', () => dropped++);
+  dest.on('error', () => undefined);
+  t.teardown(() => dest.destroy());
+  const line = `${JSON.stringify({ level: 30, msg: 'request', pad: 'x'.repeat(1000) })}\n`;
+  const lines = Math.ceil((MAX_PENDING_BYTES + 2 * 1024 * 1024) / line.length);
+  let peak = 0;
+  for (let i = 0; i < lines; i++) {
+    dest.write(line);
+    if (i % 64 === 0) await new Promise((r) => setImmediate(r));
+    peak = Math.max(peak, dest._len);
+  }
+  t.ok(peak <= MAX_PENDING_BYTES, `pending bytes stayed within the bound (peak ${peak})`);
+  t.ok(dropped > 0, `lines past the bound were dropped (${dropped})`);
 });
