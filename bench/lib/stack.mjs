@@ -36,6 +36,7 @@ export const SERVERS = {
   'thv-redis-warnlog': { thv: 'redis', needs: ['upstream', 'redis'], flags: ['--log-level', 'warn'] },
   'thv-redis-metrics': { thv: 'redis-metrics', needs: ['upstream', 'redis'] },
   'thv-redis-traces': { thv: 'redis-traces', needs: ['upstream', 'redis'] },
+  'thv-redis-traces0': { thv: 'redis-traces0', needs: ['upstream', 'redis'] },
 };
 
 export class Stack {

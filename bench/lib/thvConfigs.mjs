@@ -12,6 +12,8 @@ export function thvConfig(kind, { name, port, upstreamPort, redisPort, webhookPo
     case 'reject': return { ...base, rate_limit_config: { shared: { maxTokens: 1, refillPeriod: '1h' }, tools: [{ name: 'echo', shared: NEVER }] }, ...redis };
     // SPEC §12 overhead: metrics on (Prometheus reader, no tracing); tracing at 0.01 to a closed port.
     case 'redis-metrics': return { ...thvConfig('redis', { name, port, upstreamPort, redisPort }), telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort } };
+    // diagnostic (bench/paired.mjs): the tracing path of an unsampled request, nothing exported
+    case 'redis-traces0': return { ...thvConfig('redis', { name, port, upstreamPort, redisPort }), telemetry_config: { endpoint: '127.0.0.1:9', insecure: true, tracingEnabled: true, samplingRate: '0' } };
     case 'redis-traces': return { ...thvConfig('redis', { name, port, upstreamPort, redisPort }), telemetry_config: { endpoint: '127.0.0.1:9', insecure: true, tracingEnabled: true, samplingRate: '0.01' } };
     // SPEC §9 + §4: every request carries a bearer token verified against the bench IdP's keys
     // (RS256), and every tools/call passes shared and per-user buckets in the one script call.
