@@ -4,9 +4,10 @@
 //
 // JSON lines to stdout are batched: one write per ~4 KiB to a pipe (64 KiB to a regular file)
 // instead of one per line (the request log line made one fs.write per request, the largest single
-// cost in the profile); at most 16 MiB wait for a destination that stalls, then lines are dropped. A batch waits at
-// most FLUSH_DELAY_MS (sonic-boom's periodic flush); warnings and errors are flushed at once; what
-// is left is written at exit (pino flushes its destination on 'exit'/'beforeExit').
+// cost in the profile). A batch waits at most FLUSH_DELAY_MS (sonic-boom's periodic flush);
+// warnings and errors are flushed at once; what is left is written at exit (pino flushes its
+// destination on 'exit'/'beforeExit'). At most 16 MiB wait for a destination that stalls; past
+// that, lines are dropped.
 
 import { fstatSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
