@@ -9,7 +9,8 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { PresetTraceIds, RatioSampler } from './tracing.js';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { OtlpParams, TelemetryParams } from './config.js';
 import { MetricsServer, PrometheusReader } from './prometheus.js';
@@ -35,6 +36,9 @@ export class TelemetryProviders {
   /** Where the instruments aggregate; every reader collects from it. */
   readonly aggregates: Aggregates;
   readonly tracerProvider: BasicTracerProvider | null;
+  /** The root sampler and id generator the tracer provider uses (RequestTracer's fast path shares them). */
+  readonly rootSampler: RatioSampler | null = null;
+  readonly traceIds = new PresetTraceIds();
   readonly metricsServer: MetricsServer | null;
 
   constructor(p: TelemetryParams, env: NodeJS.ProcessEnv = process.env) {
@@ -54,10 +58,13 @@ export class TelemetryProviders {
     this.meterProvider = new MeterProvider({ resource: res, readers });
     this.metricsServer = prometheus !== null && p.prometheus !== null ? new MetricsServer(prometheus, p.prometheus.host, p.prometheus.port) : null;
     if (p.otlp?.tracesUrl !== undefined && p.samplingRate !== null) {
-      // Parent-based, as ToolHive: a client's sampled trace is always continued; new traces at the rate.
+      // Parent-based, as ToolHive: a client's sampled trace is always continued; new traces at the
+      // rate, decided on the trace id (RatioSampler), which RequestTracer decides first for new traces.
+      this.rootSampler = new RatioSampler(p.samplingRate);
       this.tracerProvider = new BasicTracerProvider({
         resource: res,
-        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(p.samplingRate) }),
+        sampler: new ParentBasedSampler({ root: this.rootSampler }),
+        idGenerator: this.traceIds,
         // The batch processor reads OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_MAX_QUEUE_SIZE, ... itself.
         spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(exporterOptions(p.otlp, p.otlp.tracesUrl)))],
       });

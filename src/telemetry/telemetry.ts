@@ -34,7 +34,8 @@ export class Telemetry implements StageTelemetry {
     this.providers = new TelemetryProviders(p, opts.env);
     this.#i = createInstruments(this.providers.aggregates);
     const tracer = this.providers.tracer(INSTRUMENTATION.telemetry);
-    this.#tracer = tracer === null ? null : new RequestTracer(tracer, p);
+    const root = this.providers.rootSampler;
+    this.#tracer = tracer === null || root === null ? null : new RequestTracer(tracer, p, root, this.providers.traceIds);
     this.#server = p.serverName;
     this.#transport = p.transport;
     this.#base = Object.freeze({ server: p.serverName, transport: p.transport });
@@ -157,7 +158,7 @@ export class Telemetry implements StageTelemetry {
     } else if (c.rejectedScope !== undefined) {
       i.rateLimitDecisions.add(1, this.#decisionAttrs('rejected', c.rejectedScope));
     }
-    if (this.#tracer !== null && this.#tracer.of(ctx).span.isRecording()) {
+    if (this.#tracer !== null && this.#tracer.recording(ctx)) {
       const dims = c.rejectedScope === undefined ? undefined : bucketDimensions(c.rejectedScope);
       const attributes: Attributes = {
         'rate_limit.decision': c.outcome === 'rejected' ? 'rejected' : c.outcome === 'failed-closed' ? 'refused' : 'allowed',
@@ -165,8 +166,7 @@ export class Telemetry implements StageTelemetry {
         'rate_limit.fail_open': c.outcome === 'failed-open',
         'db.system.name': 'redis',
       };
-      const traced = this.#tracer.of(ctx);
-      traced.span.setAttributes(attributes);
+      (this.#tracer.of(ctx) as TracedRequest).span.setAttributes(attributes);
       this.#tracer.child(ctx, 'rate-limit check', c.startMs, c.endMs, attributes, failed ? redisErrorType(c.error) : undefined);
     }
   }

@@ -10,6 +10,7 @@
 
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { SamplingDecision, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext, RequestSpan } from '../chain/types.js';
 import type { OutgoingCall } from './hooks.js';
 import type { TelemetryParams } from './config.js';
@@ -59,12 +60,90 @@ export class TracedRequest implements RequestSpan, OutgoingCall {
   }
 }
 
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** `words` random 32-bit words in hex (Math.random, as the SDK's own RandomIdGenerator: ids are not secrets). */
+function randomHex(words: number): string {
+  let out = '';
+  for (let i = 0; i < words; i++) out += ((Math.random() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
+  return out;
+}
+
+function newTraceId(): string {
+  let id = randomHex(4);
+  while (id === ZERO_TRACE_ID) id = randomHex(4); // all zeros is the invalid id (W3C)
+  return id;
+}
+
+function newSpanId(): string {
+  let id = randomHex(2);
+  while (id === ZERO_SPAN_ID) id = randomHex(2);
+  return id;
+}
+
+/**
+ * The root sampler of new traces: the trace id's last 8 hex digits against the rate. Deterministic
+ * per trace id, so the unsampled fast path below and the SDK (which is given the same id) agree.
+ */
+export class RatioSampler implements Sampler {
+  readonly #threshold: number;
+
+  constructor(readonly rate: number) {
+    this.#threshold = rate * 0x100000000;
+  }
+
+  sampled(traceId: string): boolean {
+    return parseInt(traceId.slice(24), 16) < this.#threshold;
+  }
+
+  shouldSample(_context: Context, traceId: string): SamplingResult {
+    return { decision: this.sampled(traceId) ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+  }
+
+  toString(): string {
+    return `RatioSampler{${this.rate}}`;
+  }
+}
+
+/** The SDK's ids, except that a root span the fast path decided to sample gets the trace id it drew. */
+export class PresetTraceIds implements IdGenerator {
+  next: string | null = null;
+
+  generateTraceId(): string {
+    const id = this.next;
+    this.next = null;
+    return id ?? newTraceId();
+  }
+
+  generateSpanId(): string {
+    return newSpanId();
+  }
+}
+
+/**
+ * A request (or webhook call) in a new trace that is not sampled: no SDK span, no context — its
+ * ids and the traceparent it propagates (flags 00), which is all an unsampled span amounts to.
+ * Most requests at a low sampling rate take this path: the SDK's sampler, span, context copy and
+ * propagator cost ~10 % of a request in pairs (docs/performance.md).
+ */
+export class UnsampledRequest implements RequestSpan, OutgoingCall {
+  readonly traceparent: string;
+  readonly tracestate = undefined;
+
+  constructor(readonly traceId: string) {
+    this.traceparent = `00-${traceId}-${newSpanId()}-00`;
+  }
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export class RequestTracer {
   readonly #tracer: Tracer;
+  readonly #root: RatioSampler;
+  readonly #ids: PresetTraceIds;
   readonly #clock = new Clock();
   readonly #legacy: boolean;
   readonly #serverName: string;
@@ -72,8 +151,11 @@ export class RequestTracer {
   /** environment.<NAME> attributes, read once at startup. */
   readonly #environment: Attributes;
 
-  constructor(tracer: Tracer, p: TelemetryParams) {
+  /** `root` and `ids` must be the ones the tracer's provider was built with (provider.ts). */
+  constructor(tracer: Tracer, p: TelemetryParams, root: RatioSampler, ids: PresetTraceIds) {
     this.#tracer = tracer;
+    this.#root = root;
+    this.#ids = ids;
     this.#legacy = p.useLegacyAttributes;
     this.#serverName = p.serverName;
     this.#transport = p.transport;
@@ -83,34 +165,54 @@ export class RequestTracer {
   }
 
   /** The request's span, created on first use. */
-  of(ctx: RequestContext): TracedRequest {
+  of(ctx: RequestContext): TracedRequest | UnsampledRequest {
     const existing = ctx.span;
-    if (existing instanceof TracedRequest) return existing;
-    let parent = propagator.extract(ROOT_CONTEXT, ctx.headers, headerGetter);
+    if (existing instanceof TracedRequest || existing instanceof UnsampledRequest) return existing;
     const meta = ctx.mcp?.meta;
-    if (isRecord(meta) && typeof meta.traceparent === 'string') parent = propagator.extract(parent, meta, metaGetter);
+    const metaParent = isRecord(meta) && typeof meta.traceparent === 'string';
+    if (ctx.headers.traceparent === undefined && !metaParent) {
+      // A new trace: decide here; only a sampled one costs an SDK span (with the id drawn here).
+      const traceId = newTraceId();
+      if (!this.#root.sampled(traceId)) {
+        const unsampled = new UnsampledRequest(traceId);
+        ctx.span = unsampled;
+        return unsampled;
+      }
+      this.#ids.next = traceId;
+    }
+    let parent = propagator.extract(ROOT_CONTEXT, ctx.headers, headerGetter);
+    if (metaParent) parent = propagator.extract(parent, meta, metaGetter);
     const span = this.#tracer.startSpan(
       ctx.mcp?.method ?? `${ctx.httpMethod} ${pathOf(ctx.url)}`,
       { kind: SpanKind.SERVER, startTime: this.#clock.epochMs(ctx.startNs) },
       parent,
     );
+    this.#ids.next = null;
     const traced = new TracedRequest(span, parent);
     ctx.span = traced;
     return traced;
   }
 
+  /** The request's span is recorded (sampled): attributes and child spans are worth building. */
+  recording(ctx: RequestContext): boolean {
+    const traced = this.of(ctx);
+    return traced instanceof TracedRequest && traced.span.isRecording();
+  }
+
   /** A finished child span (the Redis check) with its times from performance.now(). */
   child(ctx: RequestContext, name: string, startMs: number, endMs: number, attributes: Attributes, error: string | undefined): void {
     const parent = this.of(ctx);
-    if (!parent.span.isRecording()) return;
+    if (!(parent instanceof TracedRequest) || !parent.span.isRecording()) return;
     const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: perfToEpoch(startMs), attributes }, parent.context);
     if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
     span.end(perfToEpoch(endMs));
   }
 
   /** A child span started now (a webhook call), ended by endCall. */
-  startCall(ctx: RequestContext, name: string, attributes: Attributes): TracedRequest {
+  startCall(ctx: RequestContext, name: string, attributes: Attributes): TracedRequest | UnsampledRequest {
     const parent = this.of(ctx);
+    // The child of an unsampled span is unsampled (parent-based): same trace, its own span id.
+    if (parent instanceof UnsampledRequest) return new UnsampledRequest(parent.traceId);
     const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent.context);
     return new TracedRequest(span, parent.context);
   }
@@ -124,6 +226,7 @@ export class RequestTracer {
   /** At the response's close: name, attributes and status of the request span, then end it. */
   end(ctx: RequestContext, status: number): void {
     const traced = this.of(ctx);
+    if (traced instanceof UnsampledRequest) return;
     const span = traced.span;
     if (span.isRecording()) {
       const mcp = ctx.mcp;
