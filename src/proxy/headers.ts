@@ -130,15 +130,17 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
 }
 
 /**
- * Strip hop-by-hop headers from an upstream response, in place (undici hands us a fresh object).
- * Returns the same object.
+ * The upstream response's headers without the hop-by-hop ones, as a new object: copying the kept
+ * ones leaves a fast-properties object, where deleting from undici's (as before) left a dictionary
+ * that node's header writer then walked slowly.
  */
 export function clientResponseHeaders(headers: OutgoingHeaders): OutgoingHeaders {
   const listed = connectionTokens(headers.connection);
+  const out: OutgoingHeaders = {};
   for (const name in headers) {
-    if (isHopByHop(name, listed)) delete headers[name];
+    if (!isHopByHop(name, listed)) out[name] = headers[name]!;
   }
-  return headers;
+  return out;
 }
 
 /** True when the media type of a Content-Type value is text/event-stream. */
