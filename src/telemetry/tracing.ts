@@ -10,7 +10,7 @@
 
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { SamplingDecision, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { RandomIdGenerator, SamplingDecision, type IdGenerator, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { RequestContext, RequestSpan } from '../chain/types.js';
 import type { OutgoingCall } from './hooks.js';
 import type { TelemetryParams } from './config.js';
@@ -60,27 +60,8 @@ export class TracedRequest implements RequestSpan, OutgoingCall {
   }
 }
 
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
-
-/** `words` random 32-bit words in hex (Math.random, as the SDK's own RandomIdGenerator: ids are not secrets). */
-function randomHex(words: number): string {
-  let out = '';
-  for (let i = 0; i < words; i++) out += ((Math.random() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
-  return out;
-}
-
-function newTraceId(): string {
-  let id = randomHex(4);
-  while (id === ZERO_TRACE_ID) id = randomHex(4); // all zeros is the invalid id (W3C)
-  return id;
-}
-
-function newSpanId(): string {
-  let id = randomHex(2);
-  while (id === ZERO_SPAN_ID) id = randomHex(2);
-  return id;
-}
+/** The SDK's own random ids (never all zeros); the fast path below draws from it too. */
+const randomIds = new RandomIdGenerator();
 
 /**
  * The root sampler of new traces: the trace id's last 8 hex digits against the rate. Deterministic
@@ -113,11 +94,11 @@ export class PresetTraceIds implements IdGenerator {
   generateTraceId(): string {
     const id = this.next;
     this.next = null;
-    return id ?? newTraceId();
+    return id ?? randomIds.generateTraceId();
   }
 
   generateSpanId(): string {
-    return newSpanId();
+    return randomIds.generateSpanId();
   }
 }
 
@@ -132,7 +113,7 @@ export class UnsampledRequest implements RequestSpan, OutgoingCall {
   readonly tracestate = undefined;
 
   constructor(readonly traceId: string) {
-    this.traceparent = `00-${traceId}-${newSpanId()}-00`;
+    this.traceparent = `00-${traceId}-${randomIds.generateSpanId()}-00`;
   }
 }
 
@@ -172,7 +153,7 @@ export class RequestTracer {
     const metaParent = isRecord(meta) && typeof meta.traceparent === 'string';
     if (ctx.headers.traceparent === undefined && !metaParent) {
       // A new trace: decide here; only a sampled one costs an SDK span (with the id drawn here).
-      const traceId = newTraceId();
+      const traceId = randomIds.generateTraceId();
       if (!this.#root.sampled(traceId)) {
         const unsampled = new UnsampledRequest(traceId);
         ctx.span = unsampled;
