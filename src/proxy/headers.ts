@@ -137,7 +137,9 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
 export function clientResponseHeaders(headers: OutgoingHeaders): OutgoingHeaders {
   const listed = connectionTokens(headers.connection);
   const out: OutgoingHeaders = {};
-  for (const name in headers) {
+  // Own names only: a `for in` would also copy what an odd header name (`__proto__`, repeated)
+  // can put on undici's object's prototype; node writes own headers only, and so do we.
+  for (const name of Object.keys(headers)) {
     if (!isHopByHop(name, listed)) out[name] = headers[name]!;
   }
   return out;
