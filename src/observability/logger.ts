@@ -50,8 +50,10 @@ export type BufferedDestination = ReturnType<typeof pino.destination>;
 /**
  * stdout (or another fd) through sonic-boom with `minLength`, and sonic-boom's own periodic
  * flush (an unref'd interval), so a quiet proxy's lines still appear within FLUSH_DELAY_MS.
+ * Lines dropped past `maxPendingBytes` (tests lower it) are counted, and once the destination
+ * catches up a warning line says how many.
  */
-export function bufferedDestination(fd: number): BufferedDestination {
+export function bufferedDestination(fd: number, opts: { maxPendingBytes?: number } = {}): BufferedDestination {
   let regularFile = false;
   try {
     regularFile = fstatSync(fd).isFile();
@@ -60,7 +62,20 @@ export function bufferedDestination(fd: number): BufferedDestination {
   }
   // sonic-boom writes at most maxWrite bytes per call and wants minLength below it.
   const sizes = regularFile ? { minLength: FILE_BUFFER_BYTES, maxWrite: 4 * FILE_BUFFER_BYTES } : { minLength: BUFFER_BYTES };
-  return pino.destination({ dest: fd, sync: false, ...sizes, maxLength: MAX_PENDING_BYTES, periodicFlush: FLUSH_DELAY_MS } as Parameters<typeof pino.destination>[0]);
+  const maxLength = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+  const dest = pino.destination({ dest: fd, sync: false, ...sizes, maxLength, periodicFlush: FLUSH_DELAY_MS } as Parameters<typeof pino.destination>[0]);
+  let dropped = 0;
+  dest.on('drop', () => {
+    dropped++;
+  });
+  // 'drain': a write finished and what is pending fell under minLength — room again.
+  dest.on('drain', () => {
+    if (dropped === 0) return;
+    const n = dropped;
+    dropped = 0;
+    dest.write(`{"level":${WARN},"time":${Date.now()},"pid":${process.pid},"droppedLines":${n},"msg":"the log destination did not keep up: ${n} lines were dropped"}\n`);
+  });
+  return dest;
 }
 
 /** Writers holding lines for their destination until the end of the turn (the request log). */

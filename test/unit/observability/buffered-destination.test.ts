@@ -2,7 +2,7 @@
 // still appear promptly on a quiet proxy, a warning at once, and nothing may be lost at exit.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { constants, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,15 @@ t.test('§8 request lines held for the end of the turn are not lost when the pro
   t.equal(r.stdout.split('\n').filter((l) => l.includes('"msg":"request"')).length, 3, 'all three request lines on stdout after process.exit');
 });
 
-/** A FIFO opened read-write and non-blocking: writable, and nobody ever reads it. */
-function unreadPipe(): number {
+/** A FIFO opened read-write and non-blocking: writable, and nobody reads it (until a test does). */
+function unreadFifo(): { fd: number; path: string } {
   const path = join(mkdtempSync(join(tmpdir(), 'thv-log-')), 'fifo');
   execFileSync('mkfifo', [path]);
-  return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  return { fd: openSync(path, constants.O_RDWR | constants.O_NONBLOCK), path };
+}
+
+function unreadPipe(): number {
+  return unreadFifo().fd;
 }
 
 t.test('§8 batches are sized for the destination: 64 KiB to a file, 4 KiB (atomic) to a pipe', async (t) => {
@@ -109,4 +113,35 @@ t.test('§8 a destination that stops reading holds at most 16 MiB; later lines a
   }
   t.ok(peak <= MAX_PENDING_BYTES, `pending bytes stayed within the bound (peak ${peak})`);
   t.ok(dropped > 0, `lines past the bound were dropped (${dropped})`);
+});
+
+t.test('§8 once a stalled destination catches up, a warning line counts the lines dropped', async (t) => {
+  const { fd, path } = unreadFifo();
+  const dest = bufferedDestination(fd, { maxPendingBytes: 256 * 1024 }) as unknown as { write(s: string): boolean; on(e: string, f: () => void): void; destroy(): void };
+  let dropped = 0;
+  dest.on('drop', () => dropped++);
+  dest.on('error', () => undefined);
+  t.teardown(() => dest.destroy());
+  const line = `${JSON.stringify({ level: 30, msg: 'request', pad: 'x'.repeat(1000) })}\n`;
+  for (let i = 0; i < 600; i++) dest.write(line); // ~600 KB: the pipe's 64 KiB, 256 KiB held, the rest dropped
+  t.ok(dropped > 0, `lines were dropped (${dropped})`);
+  // Now someone reads: everything held comes through, then the warning.
+  const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  t.teardown(() => closeSync(reader));
+  const buf = Buffer.alloc(64 * 1024);
+  let text = '';
+  const deadline = Date.now() + 20_000;
+  while (!text.includes('lines were dropped') && Date.now() < deadline) {
+    try {
+      const n = readSync(reader, buf, 0, buf.length, null);
+      text += buf.toString('utf8', 0, n);
+    } catch {
+      await new Promise((r) => setTimeout(r, 20)); // EAGAIN: nothing to read yet
+    }
+  }
+  const warning = text.split('\n').find((l) => l.includes('lines were dropped'));
+  t.ok(warning, 'a warning line follows once the destination keeps up');
+  const parsed = JSON.parse(warning ?? '{}') as { level?: number; droppedLines?: number };
+  t.equal(parsed.level, 40, 'at warn');
+  t.equal(parsed.droppedLines, dropped, 'with the number of lines dropped');
 });
