@@ -97,7 +97,7 @@ export class RedisStore implements TokenBucketStore {
   #closing = false;
   /** Batch checks by corking the connection (one connection: not a Cluster). */
   readonly #cork: boolean;
-  /** The socket corked for the current tick, if any. */
+  /** The socket corked for the current turn of the event loop, if any. */
   #corked: Writable | null = null;
 
   constructor(cfg: RedisConfig, opts: RedisStoreOptions) {
