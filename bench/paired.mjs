@@ -11,7 +11,6 @@
 // Prints each round and the median ratio second/first of CPU per request (all the process's
 // threads, from /proc) and of req/s. Scenarios: the server names of bench/lib/stack.mjs that need
 // only upstream and Redis (P0, P1, thv-nolimit, thv-redis, thv-redis-metrics, thv-redis-traces, ...).
-import { execFile } from 'node:child_process';
 import { writeFileSync, openSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -24,6 +23,7 @@ import { cpuSeconds } from './lib/procfs.mjs';
 import { SERVERS, THV_BIN } from './lib/stack.mjs';
 import { TOOLS_CALL } from './lib/bodies.mjs';
 import { median } from './lib/stats.mjs';
+import { pickLoader } from './lib/load.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -44,16 +44,12 @@ const ROUNDS = Number(opt('rounds', 6));
 const CONNECTIONS = Number(opt('connections', 25));
 const BINS = opt('thv-bin', `${THV_BIN},${THV_BIN}`).split(',');
 const tmp = mkdtempSync(join(tmpdir(), 'thv-paired-'));
-const script = join(tmp, 'post.lua');
-writeFileSync(script, `wrk.method="POST"\nwrk.body=${JSON.stringify(TOOLS_CALL)}\nwrk.headers["Content-Type"]="application/json"\nwrk.headers["Accept"]="application/json, text/event-stream"\n`);
+// The bench's own load generator (wrk where installed, else autocannon), one run per server.
+const loader = pickLoader('auto');
 
-function wrk(port, seconds) {
-  return new Promise((resolve, reject) => {
-    execFile('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}/mcp`], { encoding: 'utf8' }, (err, out) => {
-      if (err) reject(new Error(`wrk failed (is it installed? apt-get install wrk): ${err.message}`));
-      else resolve(Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN));
-    });
-  });
+async function load(port, seconds) {
+  const r = await loader.run({ url: `http://127.0.0.1:${port}/mcp`, body: TOOLS_CALL, seconds, connections: CONNECTIONS });
+  return r.requests;
 }
 
 async function start(name, index, redisPort) {
@@ -82,12 +78,12 @@ let redis = null;
 try {
   redis = await startRedis();
   const servers = [await start(names[0], 0, redis.port), await start(names[1], 1, redis.port)];
-  await Promise.all(servers.map((s) => wrk(s.port, 6))); // warm-up
+  await Promise.all(servers.map((s) => load(s.port, 6))); // warm-up
   const cpuRatios = [];
   const rpsRatios = [];
   for (let r = 0; r < ROUNDS; r++) {
     const before = servers.map((s) => cpuSeconds(s.pid));
-    const counts = await Promise.all(servers.map((s) => wrk(s.port, SECONDS)));
+    const counts = await Promise.all(servers.map((s) => load(s.port, SECONDS)));
     const after = servers.map((s) => cpuSeconds(s.pid));
     servers.forEach((s, i) => {
       s.cpu.push(((after[i] - before[i]) * 1e6) / counts[i]);
@@ -101,6 +97,7 @@ try {
 } finally {
   await stopAll();
   await redis?.stop();
+  loader.close();
   rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(process.exitCode ?? 0);
