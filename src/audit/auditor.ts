@@ -4,9 +4,8 @@
 // per 10 s) rather than grow without bound.
 
 import type { Logger } from 'pino';
-import pino from 'pino';
 import type { RequestContext } from '../chain/types.js';
-import { logDestination } from '../observability/logger.js';
+import { lineDestination, logDestination } from '../observability/logger.js';
 import type { AuditParams } from './config.js';
 import { auditLine, eventType } from './event.js';
 
@@ -48,7 +47,7 @@ export class Auditor {
     this.#p = p;
     this.#logger = logger;
     if (p.logFile !== null) {
-      const dest = pino.destination({ dest: p.logFile, sync: false, mkdir: false, mode: 0o600, minLength: 4096, periodicFlush: 50, maxLength: MAX_BUFFER_BYTES } as Parameters<typeof pino.destination>[0]);
+      const dest = lineDestination({ dest: p.logFile, mkdir: false, mode: 0o600, minLength: 4096, periodicFlush: 50, maxLength: MAX_BUFFER_BYTES });
       dest.on('drop', () => this.#drop());
       dest.on('error', (err: Error) => logger.error({ err, file: p.logFile }, 'audit log write failed'));
       this.#out = dest;
@@ -56,7 +55,7 @@ export class Auditor {
     } else {
       // stdout: the process logger's own buffered writer, so audit and log lines never interleave.
       const shared = logDestination(logger);
-      this.#out = shared ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 50 });
+      this.#out = shared ?? lineDestination({ dest: 1, minLength: 4096, periodicFlush: 50 });
       this.#ownsOut = shared === undefined;
     }
   }

@@ -47,6 +47,34 @@ const WARN = 40;
 
 export type BufferedDestination = ReturnType<typeof pino.destination>;
 
+type LineDestinationOptions = Omit<NonNullable<Parameters<typeof pino.destination>[0]> & object, 'sync' | 'contentMode'>;
+
+/**
+ * An asynchronous sonic-boom in buffer mode that still takes the strings pino writes. In its
+ * string mode sonic-boom measures the byte length of its whole pending string on every write —
+ * flattening it each time, up to maxWrite bytes copied per line, so a line cost more the more was
+ * waiting (test/regression/log-destination-measures-each-line-once.test.ts) — and converts what
+ * it writes to a Buffer twice. In buffer mode it keeps a running length; a string is encoded
+ * once, on the way in. Used for the log (stdout) and the audit log file.
+ */
+export function lineDestination(opts: LineDestinationOptions): BufferedDestination {
+  const dest = pino.destination({ ...opts, sync: false, contentMode: 'buffer' } as Parameters<typeof pino.destination>[0]);
+  // (sonic-boom's types know only strings; in buffer mode its write takes Buffers)
+  const writeBuffer = dest.write as unknown as (this: BufferedDestination, data: Buffer) => boolean;
+  dest.write = function writeEncoded(this: BufferedDestination, data: string | Buffer): boolean {
+    return writeBuffer.call(this, typeof data === 'string' ? Buffer.from(data) : data);
+  };
+  // sonic-boom 4.2 in buffer mode: destroyed while a write is in flight, it empties its queue but
+  // not its pending count, and the write's completion then reads the empty queue and throws (an
+  // uncaught TypeError). Nothing is pending once destroyed: say so.
+  const destroy = dest.destroy;
+  dest.destroy = function destroyPending(this: BufferedDestination & { _len: number }): void {
+    this._len = 0;
+    destroy.call(this);
+  };
+  return dest;
+}
+
 /**
  * stdout (or another fd) through sonic-boom with `minLength`, and sonic-boom's own periodic
  * flush (an unref'd interval), so a quiet proxy's lines still appear within FLUSH_DELAY_MS.
@@ -63,7 +91,7 @@ export function bufferedDestination(fd: number, opts: { maxPendingBytes?: number
   // sonic-boom writes at most maxWrite bytes per call and wants minLength below it.
   const sizes = regularFile ? { minLength: FILE_BUFFER_BYTES, maxWrite: 4 * FILE_BUFFER_BYTES } : { minLength: BUFFER_BYTES };
   const maxLength = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
-  const dest = pino.destination({ dest: fd, sync: false, ...sizes, maxLength, periodicFlush: FLUSH_DELAY_MS } as Parameters<typeof pino.destination>[0]);
+  const dest = lineDestination({ dest: fd, ...sizes, maxLength, periodicFlush: FLUSH_DELAY_MS });
   let dropped = 0;
   dest.on('drop', () => {
     dropped++;

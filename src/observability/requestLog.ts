@@ -106,9 +106,9 @@ export class RequestLog {
 
   /**
    * The lines of one turn of the event loop go to the destination as one string, at the end of
-   * the turn (setImmediate). sonic-boom measures the byte length of its pending buffer on every
-   * write, which flattens the whole buffer again: line by line that copied ~2 KB per request
-   * (the largest allocation of the request path, docs/performance.md); turn by turn, once.
+   * the turn (setImmediate): one encoding to bytes and one queued buffer per turn, not per line.
+   * (It began as a cure for sonic-boom's string mode, which re-measured everything pending on each
+   * write; the destination is in buffer mode now, logger.ts lineDestination.)
    */
   write(ctx: RequestContext): void {
     if (!this.#enabled) return;
