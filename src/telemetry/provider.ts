@@ -35,6 +35,8 @@ export class TelemetryProviders {
   readonly meterProvider: MeterProvider;
   /** Where the instruments aggregate; every reader collects from it. */
   readonly aggregates: Aggregates;
+  /** Some reader collects the metrics (Prometheus, OTLP); with none, recording them is wasted. */
+  readonly metricsRead: boolean;
   readonly tracerProvider: BasicTracerProvider | null;
   /** The root sampler and id generator the tracer provider uses (RequestTracer's fast path shares them). */
   readonly rootSampler: RatioSampler | null = null;
@@ -55,6 +57,7 @@ export class TelemetryProviders {
       const exporter = new OTLPMetricExporter(exporterOptions(p.otlp, p.otlp.metricsUrl));
       readers.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: exportIntervalMs(env), metricProducers }));
     }
+    this.metricsRead = readers.length > 0;
     this.meterProvider = new MeterProvider({ resource: res, readers });
     this.metricsServer = prometheus !== null && p.prometheus !== null ? new MetricsServer(prometheus, p.prometheus.host, p.prometheus.port) : null;
     if (p.otlp?.tracesUrl !== undefined && p.samplingRate !== null) {

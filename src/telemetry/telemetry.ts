@@ -29,6 +29,11 @@ export class Telemetry implements StageTelemetry {
   readonly #attrs = new AttributeCache();
   /** Whether the chain has an authentication stage (its decisions are counted at close). */
   readonly #authenticates: boolean;
+  /**
+   * Metrics are read by someone (Prometheus or OTLP). Tracing alone (metricsEnabled false, no
+   * Prometheus) records none: per request that was ~6 attribute-set lookups nobody collected.
+   */
+  readonly #metered: boolean;
 
   constructor(p: TelemetryParams, opts: { authenticates: boolean; env?: NodeJS.ProcessEnv }) {
     this.providers = new TelemetryProviders(p, opts.env);
@@ -45,6 +50,7 @@ export class Telemetry implements StageTelemetry {
     this.#resources = new BoundedLabel([]);
     this.#clients = new BoundedLabel([]);
     this.#authenticates = opts.authenticates;
+    this.#metered = this.providers.metricsRead;
   }
 
   /** Start the /metrics listener (exit 3 when its port is taken); resolves to its URL or null. */
@@ -59,7 +65,7 @@ export class Telemetry implements StageTelemetry {
   // --- per request, called by the server -------------------------------------------------
 
   requestStarted(): void {
-    this.#i.activeConnections.add(1, this.#base);
+    if (this.#metered) this.#i.activeConnections.add(1, this.#base);
   }
 
   /** Before the terminal forwards: the span exists, so ctx.span carries the upstream traceparent. */
@@ -68,6 +74,11 @@ export class Telemetry implements StageTelemetry {
   }
 
   requestEnded(ctx: RequestContext, status: number): void {
+    if (this.#metered) this.#recordRequest(ctx, status);
+    this.#tracer?.end(ctx, status);
+  }
+
+  #recordRequest(ctx: RequestContext, status: number): void {
     const seconds = Number(process.hrtime.bigint() - ctx.startNs) / 1e9;
     this.#i.activeConnections.add(-1, this.#base);
     const mcp = ctx.mcp;
@@ -93,7 +104,6 @@ export class Telemetry implements StageTelemetry {
       this.#i.toolCalls.add(1, this.#attrs.get(`t ${resource} ${ok}`, () => ({ server: this.#server, tool: resource, status: ok ? 'success' : 'error' })));
     }
     if (this.#authenticates) this.#authDecision(ctx);
-    this.#tracer?.end(ctx, status);
   }
 
   #resourceLabel(method: string, id: string | undefined): string {
@@ -146,18 +156,8 @@ export class Telemetry implements StageTelemetry {
   // --- StageTelemetry --------------------------------------------------------------------
 
   rateLimitChecked(ctx: RequestContext, c: RateLimitCheck): void {
-    const i = this.#i;
     const failed = c.outcome === 'failed-open' || c.outcome === 'failed-closed';
-    i.rateLimitCheckLatency.record((c.endMs - c.startMs) / 1000, this.#rlBase);
-    if (failed) {
-      const type = redisErrorType(c.error);
-      i.rateLimitRedisErrors.add(1, this.#attrs.get(`re ${type}`, () => ({ ...this.#rlBase, error_type: type })));
-      if (c.outcome === 'failed-open') i.rateLimitFailOpen.add(1, this.#rlBase);
-    } else if (c.outcome === 'allowed') {
-      for (const b of c.buckets) i.rateLimitDecisions.add(1, this.#decisionAttrs('allowed', b.scope));
-    } else if (c.rejectedScope !== undefined) {
-      i.rateLimitDecisions.add(1, this.#decisionAttrs('rejected', c.rejectedScope));
-    }
+    if (this.#metered) this.#recordCheck(c, failed);
     if (this.#tracer !== null && this.#tracer.recording(ctx)) {
       const dims = c.rejectedScope === undefined ? undefined : bucketDimensions(c.rejectedScope);
       const attributes: Attributes = {
@@ -168,6 +168,20 @@ export class Telemetry implements StageTelemetry {
       };
       (this.#tracer.of(ctx) as TracedRequest).span.setAttributes(attributes);
       this.#tracer.child(ctx, 'rate-limit check', c.startMs, c.endMs, attributes, failed ? redisErrorType(c.error) : undefined);
+    }
+  }
+
+  #recordCheck(c: RateLimitCheck, failed: boolean): void {
+    const i = this.#i;
+    i.rateLimitCheckLatency.record((c.endMs - c.startMs) / 1000, this.#rlBase);
+    if (failed) {
+      const type = redisErrorType(c.error);
+      i.rateLimitRedisErrors.add(1, this.#attrs.get(`re ${type}`, () => ({ ...this.#rlBase, error_type: type })));
+      if (c.outcome === 'failed-open') i.rateLimitFailOpen.add(1, this.#rlBase);
+    } else if (c.outcome === 'allowed') {
+      for (const b of c.buckets) i.rateLimitDecisions.add(1, this.#decisionAttrs('allowed', b.scope));
+    } else if (c.rejectedScope !== undefined) {
+      i.rateLimitDecisions.add(1, this.#decisionAttrs('rejected', c.rejectedScope));
     }
   }
 
@@ -182,18 +196,20 @@ export class Telemetry implements StageTelemetry {
   }
 
   webhookCalled(_ctx: RequestContext, call: OutgoingCall | null, r: WebhookCallReport): void {
-    const name = this.#webhooks.value(r.webhook);
     const decision = r.outcome === 'allow' ? 'allowed' : r.outcome === 'deny' ? 'denied' : 'error';
     const policy = r.outcome !== 'error' ? 'none' : r.failurePolicy === 'ignore' ? 'ignored' : 'refused';
-    const attrs = this.#attrs.get(`w ${name} ${r.kind} ${decision} ${policy}`, () => ({
-      server: this.#server,
-      webhook: name,
-      webhook_type: r.kind,
-      decision,
-      failure_policy_outcome: policy,
-    }));
-    this.#i.webhookDecisions.add(1, attrs);
-    this.#i.webhookDuration.record((r.endMs - r.startMs) / 1000, attrs);
+    if (this.#metered) {
+      const name = this.#webhooks.value(r.webhook);
+      const attrs = this.#attrs.get(`w ${name} ${r.kind} ${decision} ${policy}`, () => ({
+        server: this.#server,
+        webhook: name,
+        webhook_type: r.kind,
+        decision,
+        failure_policy_outcome: policy,
+      }));
+      this.#i.webhookDecisions.add(1, attrs);
+      this.#i.webhookDuration.record((r.endMs - r.startMs) / 1000, attrs);
+    }
     if (call instanceof TracedRequest && this.#tracer !== null) {
       const a: Attributes = { 'thv.webhook.type': r.kind, 'thv.webhook.decision': decision, 'thv.webhook.failure_policy_outcome': policy };
       if (r.status !== undefined) a['http.response.status_code'] = r.status;
