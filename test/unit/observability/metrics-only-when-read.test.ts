@@ -5,6 +5,7 @@ import t from 'tap';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import type { TelemetryParams } from '../../../src/telemetry/config.js';
 import type { RequestContext } from '../../../src/chain/types.js';
+import { toolsCallContext } from '../../helpers/requestContext.js';
 
 function params(metrics: boolean): TelemetryParams {
   return {
@@ -24,20 +25,7 @@ function params(metrics: boolean): TelemetryParams {
   };
 }
 
-function ctx(): RequestContext {
-  return {
-    span: null,
-    headers: {},
-    mcp: { kind: 'request', method: 'tools/call', id: 1, params: {}, resourceId: 'echo', arguments: {}, meta: undefined },
-    httpMethod: 'POST',
-    url: '/mcp',
-    startNs: process.hrtime.bigint(),
-    clientIp: '127.0.0.1',
-    req: null,
-    rejectedBy: undefined,
-    principal: null,
-  } as unknown as RequestContext;
-}
+const ctx = toolsCallContext;
 
 async function recordedNames(telemetry: Telemetry): Promise<string[]> {
   const { resourceMetrics } = await telemetry.providers.aggregates.collect();

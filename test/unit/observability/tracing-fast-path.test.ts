@@ -6,6 +6,7 @@ import t from 'tap';
 import { BasicTracerProvider, ParentBasedSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { PresetTraceIds, RatioSampler, RequestTracer, TracedRequest, UnsampledRequest } from '../../../src/telemetry/tracing.js';
 import type { RequestContext } from '../../../src/chain/types.js';
+import { toolsCallContext } from '../../helpers/requestContext.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
 
@@ -18,19 +19,7 @@ function setup(rate: number): { tracer: RequestTracer; exporter: InMemorySpanExp
   return { tracer: new RequestTracer(provider.getTracer('test'), params, root, ids), exporter };
 }
 
-function ctx(headers: Record<string, string> = {}): RequestContext {
-  return {
-    span: null,
-    headers,
-    mcp: { kind: 'request', method: 'tools/call', id: 1, params: {}, resourceId: 'echo', arguments: {}, meta: undefined },
-    httpMethod: 'POST',
-    url: '/mcp',
-    startNs: process.hrtime.bigint(),
-    clientIp: '127.0.0.1',
-    req: null,
-    rejectedBy: undefined,
-  } as unknown as RequestContext;
-}
+const ctx = toolsCallContext;
 
 t.test('RatioSampler: deterministic per trace id, 0 never, 1 always, the rate in between', async (t) => {
   const never = new RatioSampler(0);
