@@ -5,7 +5,6 @@
 import t from 'tap';
 import { BasicTracerProvider, ParentBasedSampler, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { PresetTraceIds, RatioSampler, RequestTracer, TracedRequest, UnsampledRequest } from '../../../src/telemetry/tracing.js';
-import type { RequestContext } from '../../../src/chain/types.js';
 import { toolsCallContext } from '../../helpers/requestContext.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
