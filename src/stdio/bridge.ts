@@ -96,7 +96,7 @@ export class Bridge implements SupervisorHooks {
     if (session.ended) return;
     this.sessions.remove(session);
     const generation = this.#child.generation;
-    for (const call of [...session.calls]) {
+    for (const call of this.#calls.callsOfSession(session)) {
       if (call.isInitialize) continue; // its result is still wanted for the cache
       this.#calls.removeCall(call);
       if (call.generation === generation) this.#child.send(cancelledLine(call.proxyId, reason));
@@ -137,7 +137,7 @@ export class Bridge implements SupervisorHooks {
   }
 
   #clientCancelled(session: Session, requestId: unknown): void {
-    for (const call of session.calls) {
+    for (const call of this.#calls.callsOfSession(session)) {
       if (call.clientId !== requestId || call.isInitialize) continue;
       this.#calls.removeCall(call);
       this.#child.send(cancelledLine(call.proxyId, 'cancelled by the client'));

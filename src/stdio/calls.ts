@@ -43,9 +43,22 @@ export interface ServerCall {
   readonly generation: number;
 }
 
+/**
+ * The client calls in flight sit in slots, reused once their call ends, and the Map from proxy id
+ * to call holds slot numbers, not calls. Not a Map of calls (nor a Set per session), on purpose:
+ * with an add and a delete per call V8 rehashes such a table every few dozen calls and keeps each
+ * obsolete table, entries included, linked to its successor; once a major GC has moved the table
+ * to the old generation those obsolete tables keep finished calls — and the reply, request and
+ * response they reach — alive through every scavenge (src/server/inFlight.ts, the same defect in
+ * the HTTP server; test/regression/stdio-finished-calls-are-not-retained.test.ts). Obsolete
+ * tables of small integers keep nothing alive; a freed slot is cleared at once.
+ */
 export class CallTable {
   #nextId = 1;
-  readonly #calls = new Map<number, ClientCall>();
+  readonly #slots: (ClientCall | null)[] = [];
+  readonly #freeSlots: number[] = [];
+  /** proxy id -> slot. */
+  readonly #slotOf = new Map<number, number>();
   readonly #serverCalls = new Map<number, ServerCall>();
   readonly #serverCallsByChildId = new Map<string | number, ServerCall>();
 
@@ -55,36 +68,54 @@ export class CallTable {
   }
 
   addCall(call: ClientCall): void {
-    this.#calls.set(call.proxyId, call);
-    call.session.calls.add(call);
+    if (this.#slotOf.has(call.proxyId)) return;
+    const slot = this.#freeSlots.pop() ?? this.#slots.length;
+    this.#slots[slot] = call;
+    this.#slotOf.set(call.proxyId, slot);
+    call.session.callCount++;
   }
 
   /** The call a child response or progress token names, without removing it. */
   call(proxyId: unknown): ClientCall | undefined {
-    return typeof proxyId === 'number' ? this.#calls.get(proxyId) : undefined;
+    if (typeof proxyId !== 'number') return undefined;
+    const slot = this.#slotOf.get(proxyId);
+    return slot === undefined ? undefined : (this.#slots[slot] ?? undefined);
   }
 
   removeCall(call: ClientCall): void {
-    this.#calls.delete(call.proxyId);
-    call.session.calls.delete(call);
+    const slot = this.#slotOf.get(call.proxyId);
+    if (slot === undefined || this.#slots[slot] !== call) return;
+    this.#slots[slot] = null;
+    this.#freeSlots.push(slot);
+    this.#slotOf.delete(call.proxyId);
+    call.session.callCount--;
     call.session.markSeen(); // idle time counts from the answer, not from the request
   }
 
-  /** The client request that started last and is still in flight (Map keeps insertion order). */
+  /** The client request that started last and is still in flight. */
   latestCall(): ClientCall | undefined {
     let latest: ClientCall | undefined;
-    for (const call of this.#calls.values()) latest = call;
+    for (const call of this.#slots) if (call !== null && (latest === undefined || call.proxyId > latest.proxyId)) latest = call;
     return latest;
   }
 
-  callsOf(generation: number): ClientCall[] {
+  /** The calls in flight that `keep` selects, in the order they started. */
+  #select(keep: (call: ClientCall) => boolean): ClientCall[] {
     const out: ClientCall[] = [];
-    for (const call of this.#calls.values()) if (call.generation === generation) out.push(call);
-    return out;
+    for (const call of this.#slots) if (call !== null && keep(call)) out.push(call);
+    return out.sort((a, b) => a.proxyId - b.proxyId);
+  }
+
+  callsOf(generation: number): ClientCall[] {
+    return this.#select((call) => call.generation === generation);
+  }
+
+  callsOfSession(session: Session): ClientCall[] {
+    return this.#select((call) => call.session === session);
   }
 
   allCalls(): ClientCall[] {
-    return [...this.#calls.values()];
+    return this.#select(() => true);
   }
 
   addServerCall(sc: ServerCall): void {
@@ -114,6 +145,6 @@ export class CallTable {
   }
 
   get size(): number {
-    return this.#calls.size;
+    return this.#slotOf.size;
   }
 }

@@ -5,7 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ClientCall, ServerCall } from './calls.js';
+import type { ServerCall } from './calls.js';
 import type { SseStream } from './sseStream.js';
 
 export type SessionKind = 'streamable-http' | 'sse';
@@ -15,8 +15,8 @@ export class Session {
   readonly kind: SessionKind;
   /** The client address that opened it (ctx.clientIp), for the per-client cap. */
   readonly client: string;
-  /** Client requests in flight to the child. */
-  readonly calls = new Set<ClientCall>();
+  /** Client requests in flight to the child (kept by CallTable, which has the calls themselves). */
+  callCount = 0;
   /** Child requests waiting for this client's answer. */
   readonly serverCalls = new Set<ServerCall>();
   /** Order of the last request, to pick "the most recently active" session. */
@@ -56,7 +56,7 @@ export class Session {
 
   /** An open stream (GET, or the legacy SSE stream), or a call either way still unanswered. */
   get busy(): boolean {
-    return this.hasStream || this.calls.size > 0 || this.serverCalls.size > 0;
+    return this.hasStream || this.callCount > 0 || this.serverCalls.size > 0;
   }
 
   /** A new GET stream replaces an older one: one standalone stream per session. */

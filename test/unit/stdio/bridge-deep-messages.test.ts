@@ -68,7 +68,7 @@ t.test('§7 stdio bridge: a request whose params are too deep is refused (400), 
   t.equal(refused?.status, 400);
   t.equal(refused?.id, 7, 'with the request id');
   t.same(sent, [], 'nothing sent to the child');
-  t.equal(session.calls.size, 0, 'no call left pending');
+  t.equal(session.callCount, 0, 'no call left pending');
   t.equal(reply.call, undefined, 'the reply was not used');
 
   // A deep initialize is refused too, and does not leave later initializes waiting for it.
@@ -103,7 +103,7 @@ t.test('§7 stdio bridge: too-deep lines from the child are dropped with a warni
   t.doesNotThrow(() => bridge.onLine(`{"jsonrpc":"2.0","id":${proxyId},"result":{"deep":${deepJson()}}}`));
   t.equal(reply.failed?.kind, 'UPSTREAM_UNREACHABLE', 'the call gets a 502 instead of hanging');
   t.equal(reply.failed?.id, 'c1');
-  t.equal(session.calls.size, 0);
+  t.equal(session.callCount, 0);
 
   const second = new RecordingReply();
   bridge.request(session, request('c2', 'tools/call', { name: 'y' }), second);

@@ -22,11 +22,19 @@ t.test('§6 stdio ids: the same client id from two sessions maps to two proxy id
   t.equal(table.call(ca.proxyId), ca);
   t.equal(table.call(cb.proxyId), cb);
   t.equal(table.call(String(ca.proxyId)), undefined, 'the child must echo the numeric id');
-  t.ok(a.calls.has(ca) && b.calls.has(cb), 'each session knows its calls');
+  t.same(table.callsOfSession(a), [ca], 'each session has its calls');
+  t.same(table.callsOfSession(b), [cb]);
+  t.equal(a.callCount, 1, 'and counts them');
   t.equal(table.latestCall(), cb, 'latest started call');
   table.removeCall(cb);
   t.equal(table.latestCall(), ca);
-  t.notOk(b.calls.has(cb));
+  t.same(table.callsOfSession(b), []);
+  t.equal(b.callCount, 0);
+  table.removeCall(cb);
+  t.equal(b.callCount, 0, 'a second removal changes nothing');
+  const cc = call(table, b, 2);
+  t.equal(table.call(cc.proxyId), cc, 'a freed slot serves the next call');
+  t.equal(table.call(cb.proxyId), undefined, 'and the removed call is not found under its id');
 });
 
 t.test('§6 stdio ids: calls of an exited child generation are found, later ones are not', async (t) => {
