@@ -11,14 +11,9 @@
 // ~40 KB each, after a major GC, then counts what two scavenges leave of the finished ones. With a
 // Set in its place: 4-8 MB; with the list: ~0.5 MB, whatever else runs on the machine (no I/O).
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import t from 'tap';
 import { InFlightList } from '../../src/server/inFlight.js';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
-const heapUsed = (): number => v8.getHeapStatistics().used_heap_size;
+import { megabytesKeptThroughScavenges, requestSizedPayload } from '../helpers/scavenge.js';
 
 class Ctx {
   inFlightPrev: Ctx | null = null;
@@ -35,16 +30,15 @@ t.test('finished requests are garbage for the next scavenge, also after a major 
     fifo.push(ctx);
     if (fifo.length > 50) list.delete(fifo.shift()!);
   };
-  for (let i = 0; i < 2000; i++) arrive(null);
-  gc(); // the bookkeeping is now in the old generation
-
-  for (let i = 0; i < 300; i++) arrive(Array.from({ length: 1000 }, (_, j) => ({ j })));
-  while (fifo.length > 0) list.delete(fifo.shift()!);
+  const keptMb = megabytesKeptThroughScavenges(
+    () => {
+      for (let i = 0; i < 2000; i++) arrive(null);
+    },
+    () => {
+      for (let i = 0; i < 300; i++) arrive(requestSizedPayload());
+      while (fifo.length > 0) list.delete(fifo.shift()!);
+    },
+  );
   t.equal(list.size, 0);
-  gc({ type: 'minor' });
-  gc({ type: 'minor' });
-  const afterScavenges = heapUsed();
-  gc();
-  const keptMb = (afterScavenges - heapUsed()) / 1e6;
   t.ok(keptMb < 2, `finished requests kept through two scavenges: ${keptMb.toFixed(2)} MB (a Set kept 4-8 MB; 300 retained requests would be ~12 MB)`);
 });

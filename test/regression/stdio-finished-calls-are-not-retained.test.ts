@@ -10,15 +10,10 @@
 // and removed when answered — with calls that hold ~40 KB each, after a major GC, then counts
 // what two scavenges leave of the finished ones. No I/O, so nothing else on the machine matters.
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import t from 'tap';
 import { CallTable, type ClientCall, type Reply } from '../../src/stdio/calls.js';
 import { Session } from '../../src/stdio/sessions.js';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
-const heapUsed = (): number => v8.getHeapStatistics().used_heap_size;
+import { megabytesKeptThroughScavenges, requestSizedPayload } from '../helpers/scavenge.js';
 
 t.test('answered stdio calls are garbage for the next scavenge, also after a major GC', async (t) => {
   const table = new CallTable();
@@ -30,17 +25,16 @@ t.test('answered stdio calls are garbage for the next scavenge, also after a maj
     fifo.push(call);
     if (fifo.length > 50) table.removeCall(fifo.shift()!);
   };
-  for (let i = 0; i < 2000; i++) send(null);
-  gc(); // the table is now in the old generation
-
-  for (let i = 0; i < 300; i++) send(Array.from({ length: 1000 }, (_, j) => ({ j })));
-  while (fifo.length > 0) table.removeCall(fifo.shift()!);
+  const keptMb = megabytesKeptThroughScavenges(
+    () => {
+      for (let i = 0; i < 2000; i++) send(null);
+    },
+    () => {
+      for (let i = 0; i < 300; i++) send(requestSizedPayload());
+      while (fifo.length > 0) table.removeCall(fifo.shift()!);
+    },
+  );
   t.equal(table.size, 0);
   t.equal(session.callCount, 0);
-  gc({ type: 'minor' });
-  gc({ type: 'minor' });
-  const afterScavenges = heapUsed();
-  gc();
-  const keptMb = (afterScavenges - heapUsed()) / 1e6;
   t.ok(keptMb < 2, `answered calls kept through two scavenges: ${keptMb.toFixed(2)} MB (a Map and a Set of calls kept ~8 MB; 300 retained calls would be ~12 MB)`);
 });
