@@ -145,3 +145,22 @@ t.test('§8 once a stalled destination catches up, a warning line counts the lin
   t.equal(parsed.level, 40, 'at warn');
   t.equal(parsed.droppedLines, dropped, 'with the number of lines dropped');
 });
+
+t.test('§8 a destination destroyed with a write in flight ends quietly (sonic-boom buffer mode threw from the write completion)', async (t) => {
+  const { fd } = unreadFifo();
+  const dest = bufferedDestination(fd) as unknown as { write(s: string): boolean; on(e: string, f: (err?: Error) => void): void; destroy(): void; _writing: boolean };
+  dest.on('error', () => undefined); // the closed descriptor's EBADF on a retried write
+  const line = `${JSON.stringify({ level: 30, msg: 'request', pad: 'x'.repeat(1000) })}\n`;
+  for (let i = 0; i < 200; i++) dest.write(line); // ~200 KB: more than the pipe holds
+  await new Promise((r) => setImmediate(r));
+  t.ok(dest._writing, 'a write is in flight');
+  const uncaught: Error[] = [];
+  const onUncaught = (err: Error): void => {
+    uncaught.push(err);
+  };
+  process.on('uncaughtException', onUncaught);
+  t.teardown(() => process.off('uncaughtException', onUncaught));
+  dest.destroy();
+  await new Promise((r) => setTimeout(r, 300)); // past sonic-boom's EAGAIN retry delay (100 ms)
+  t.same(uncaught.map((e) => e.message), [], 'nothing thrown after destroy');
+});
