@@ -56,10 +56,45 @@ export class RequestLogFields {
 /** pino's number for `info`. */
 const INFO = 30;
 
+/**
+ * `s` as a JSON string. Printable ASCII without `"` or `\\` — nearly every value here — is quoted
+ * as it is, in JIT-compiled code; anything else goes through JSON.stringify (escapes, control
+ * characters, lone surrogates). Why not JSON.stringify always: each call enters V8's C++
+ * serialiser, and with the request path's other code between two lines that entry measured
+ * ~4 % of a request's CPU for the line's five or six strings (docs/performance.md, fourth session).
+ */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
 /** `,"name":value` for a string (JSON-escaped), or nothing when absent. */
 function str(name: string, value: string | undefined): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+  return value === undefined ? '' : `,"${name}":${jsonString(value)}`;
 }
+
+/**
+ * A number of hundredths (non-negative integer) printed as JavaScript prints hundredths / 100:
+ * `123` -> `1.23`, `120` -> `1.2`, `100` -> `1`, `5` -> `0.05` — integer conversions only (V8
+ * keeps recent small integers' strings), where a double went through the shortest-decimal search.
+ */
+export function hundredths(h: number): string {
+  const whole = Math.floor(h / 100);
+  const frac = h - whole * 100;
+  if (frac === 0) return `${whole}`;
+  if (frac % 10 === 0) return `${whole}.${frac / 10}`;
+  return `${whole}.${frac < 10 ? '0' : ''}${frac}`;
+}
+
+/** The last time printed and its text: a busy proxy writes many lines per millisecond. */
+let lastTime = -1;
+let lastTimeText = '';
+/** `{"level":30,"time":` ... `,"pid":<pid>` for the pid last seen (a fork has another). */
+let pidOf = -1;
+let pidText = '';
 
 /**
  * The line pino writes for `logger.info(fields, 'request')` with `base: { pid }` — the same
@@ -68,15 +103,26 @@ function str(name: string, value: string | undefined): string {
  * than the rest of the log (measured with bench/icount.mjs, docs/performance.md).
  */
 export function requestLine(f: RequestLogFields, time: number, pid: number): string {
+  if (time !== lastTime) {
+    lastTime = time;
+    lastTimeText = `{"level":${INFO},"time":${time}`;
+  }
+  if (pid !== pidOf) {
+    pidOf = pid;
+    pidText = `,"pid":${pid}`;
+  }
   const id = f.rpcId;
+  const ms = f.durationMs;
   return (
-    `{"level":${INFO},"time":${time},"pid":${pid}` +
-    `,"method":${JSON.stringify(f.method)},"path":${JSON.stringify(f.path)},"status":${f.status},"durationMs":${f.durationMs}` +
-    `,"clientIp":${JSON.stringify(f.clientIp)}` +
+    lastTimeText +
+    pidText +
+    `,"method":${jsonString(f.method)},"path":${jsonString(f.path)},"status":${f.status}` +
+    `,"durationMs":${ms >= 0 && ms < 1e13 ? hundredths(Math.round(ms * 100)) : ms}` +
+    `,"clientIp":${jsonString(f.clientIp)}` +
     str('sub', f.sub) +
     str('mcpMethod', f.mcpMethod) +
     str('tool', f.tool) +
-    (id === undefined ? '' : `,"rpcId":${JSON.stringify(id)}`) +
+    (id === undefined ? '' : `,"rpcId":${typeof id === 'string' ? jsonString(id) : typeof id === 'number' && Number.isFinite(id) ? `${id}` : JSON.stringify(id)}`) +
     str('rejectedBy', f.rejectedBy) +
     str('reason', f.reason) +
     (f.aborted === undefined ? '' : ',"aborted":true') +

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import t from 'tap';
-import { RequestLog, RequestLogFields, requestLine } from '../../../src/observability/requestLog.js';
+import { hundredths, jsonString, RequestLog, RequestLogFields, requestLine } from '../../../src/observability/requestLog.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { RequestContext } from '../../../src/chain/types.js';
 
@@ -106,4 +106,26 @@ t.test('§8 the lines of one event-loop turn reach the destination as one write,
   await turnEnd();
   t.equal(chunks.length, 2, 'the next turn: its own write');
   t.equal((JSON.parse(chunks[1]!) as { rpcId: number }).rpcId, 4);
+});
+
+t.test('§8 jsonString quotes plain ASCII as it is and leaves everything else to JSON.stringify', async (t) => {
+  const samples = ['', 'POST', '/mcp', '127.0.0.1', 'tools/call', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000', '\u007f', 'é', '日本', '\u2028', '\ud800', 'x\udc00y', '😀', '~ !#$%&\'()*+,-./:;<=>?@[]^_`{|}'];
+  // (messages by index: a raw U+2028 in a TAP message would break the TAP stream)
+  samples.forEach((s, i) => t.equal(jsonString(s), JSON.stringify(s), `sample ${i}`));
+});
+
+t.test('§8 durations print as JavaScript prints hundredths / 100', async (t) => {
+  let mismatches = 0;
+  for (let h = 0; h < 200_000; h++) if (hundredths(h) !== String(h / 100)) mismatches++;
+  for (const h of [1e6, 123_456_789, 99_999_999_999, 3_600_000_00 + 7]) t.equal(hundredths(h), String(h / 100), String(h));
+  t.equal(mismatches, 0, 'every duration below 2 000 ms');
+});
+
+t.test('§8 the request line is the same whatever the previous line (cached time and pid)', async (t) => {
+  const fields = new RequestLogFields(context());
+  const a = requestLine(fields, 1000, 1);
+  requestLine(fields, 2000, 2);
+  t.equal(requestLine(fields, 1000, 1), a);
+  t.equal(requestLine(fields, 1000, 3), pinoLine(fields, 1000, 3), 'another pid, the same time');
+  t.equal(requestLine(fields, 1001, 3), pinoLine(fields, 1001, 3), 'the same pid, another time');
 });
