@@ -2,8 +2,8 @@
 // a log line whichever module logs it (SPEC §8). The request log (requestLog.ts) shares the
 // destination but not the redaction: its fields are fixed and never hold a secret.
 //
-// JSON lines to stdout are batched: one write per ~4 KiB to a pipe (64 KiB to a regular file)
-// instead of one per line (the request log line made one fs.write per request, the largest single
+// JSON lines to stdout are batched: a write once ~4 KiB wait for a pipe (64 KiB for a regular
+// file) instead of one per line (the request log line made one fs.write per request, the largest single
 // cost in the profile). A batch waits at most FLUSH_DELAY_MS (sonic-boom's periodic flush);
 // warnings and errors are flushed at once; what is left is written at exit (pino flushes its
 // destination on 'exit'/'beforeExit'). At most 16 MiB wait for a destination that stalls; past
@@ -29,11 +29,15 @@ const REDACT = [
   '*.hmacSecret',
 ];
 
-/** Bytes buffered before a write to a pipe, socket or terminal (a pipe writes up to 4 KiB atomically on Linux). */
+/**
+ * Bytes buffered before a write to a pipe, socket or terminal: small, so a reader sees lines soon.
+ * A write is at least this and at most sonic-boom's default maxWrite (16 KiB) — not within the
+ * 4 KiB Linux writes to a pipe atomically (docs/operations.md: one writer per pipe).
+ */
 export const BUFFER_BYTES = 4096;
 /**
- * Bytes buffered before a write to a regular file: no atomicity limit applies there, and each
- * write(2) through the thread pool costs a wake-up and a hand-back whatever its size.
+ * Bytes buffered before a write to a regular file: each write(2) through the thread pool costs
+ * a wake-up and a hand-back whatever its size.
  */
 export const FILE_BUFFER_BYTES = 64 * 1024;
 /**
