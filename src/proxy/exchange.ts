@@ -23,6 +23,14 @@ interface HeldAnswer {
 }
 
 const kExchange = Symbol('thv.proxy.exchange');
+
+/** The content coding of a response ("gzip", "br, gzip"), or null for none / identity. */
+function contentCoding(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  const text = (Array.isArray(value) ? value.join(',') : value).trim().toLowerCase();
+  const codings = text.split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity');
+  return codings.length === 0 ? null : codings.join(', ');
+}
 type ExchangeResponse = ServerResponse & { [kExchange]?: Exchange };
 
 /** Codes undici (or the OS) reports when the upstream could not be reached or hung up early. */
@@ -57,7 +65,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   /** List filtering (ctx.listEdits): SSE answers event by event, JSON answers whole. */
   #listFilter: SseListFilter | null = null;
   #held: HeldAnswer | null = null;
-  /** A list answer could not be filtered: the client got LIST_FILTER_FAILED, the upstream was aborted. */
+  /** The answer could not be passed on (filtered, rewritten): the client got an error, the upstream was aborted. */
   #filterFailed = false;
   controller: Dispatcher.DispatchController | null = null;
   /** The upstream exchange ended (complete or failed). */
@@ -92,19 +100,29 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#clientGone) controller.abort(new ClientGoneError());
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     if (statusCode < 200) return; // 1xx: the final response follows
     const res = this.#res;
     if (res.destroyed) return;
     const out = clientResponseHeaders(headers as OutgoingHeaders);
     const sse = isEventStream(out['content-type']);
+    const edits = this.#ctx.listEdits;
+    const editsList = edits !== undefined && statusCode < 300;
+    if (editsList || (sse && this.#makeRewriter !== null)) {
+      // The proxy must read this answer; it asked for it unencoded (headers.ts readsAnswer). An
+      // upstream that compresses anyway is refused: passed on, its list would go out unfiltered.
+      const coding = contentCoding(out['content-encoding']);
+      if (coding !== null) {
+        this.#refuse(controller, editsList ? 'LIST_FILTER_FAILED' : 'UPSTREAM_UNREACHABLE', `answer encoded with ${coding} although identity was asked for: it cannot be ${editsList ? 'filtered' : 'rewritten'}, refused`);
+        return;
+      }
+    }
     if (sse) {
       markUnbuffered(out);
       this.#ctx.streaming = true;
       if (this.#makeRewriter !== null) this.#rewriter = this.#makeRewriter();
     }
-    const edits = this.#ctx.listEdits;
-    if (edits !== undefined && statusCode < 300) {
+    if (editsList) {
       // Non-2xx answers carry no list (ToolHive passes them through too).
       delete out['content-length'];
       const mcp = this.#ctx.mcp;
@@ -164,11 +182,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     // Too large to filter: never passed on unfiltered.
-    this.#filterFailed = true;
     this.#held = null;
-    controller.abort(new Error('list answer too large to filter'));
-    this.#noteFailure(`list answer over ${MAX_LIST_ANSWER_BYTES} bytes: not filtered, refused`);
-    writeRejection(this.#res, new Rejection('LIST_FILTER_FAILED', this.#ctx.mcp?.id, { reason: this.#ctx.reason }));
+    this.#refuse(controller, 'LIST_FILTER_FAILED', `list answer over ${MAX_LIST_ANSWER_BYTES} bytes: not filtered, refused`);
+  }
+
+  /** An answer the proxy cannot pass on: the upstream request is aborted, the client told why. */
+  #refuse(controller: Dispatcher.DispatchController, kind: 'LIST_FILTER_FAILED' | 'UPSTREAM_UNREACHABLE', reason: string): void {
+    this.#filterFailed = true;
+    controller.abort(new Error(reason));
+    this.#noteFailure(reason);
+    writeRejection(this.#res, new Rejection(kind, this.#ctx.mcp?.id, { reason }));
   }
 
   #writeHeld(held: HeldAnswer): void {

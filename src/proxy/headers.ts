@@ -77,6 +77,11 @@ export interface ForwardFacts {
   readonly trace?: RequestSpan | null | undefined;
   /** The proxy authenticated the request (oidc_config): Authorization is not forwarded. */
   readonly dropAuthorization?: boolean | undefined;
+  /**
+   * The proxy reads the answer (a list it filters, a legacy SSE stream whose endpoint event it
+   * rewrites): ask for it unencoded. A gzip answer would pass the filter unread (SPEC §10).
+   */
+  readonly readsAnswer?: boolean | undefined;
 }
 
 /** The headers sent upstream for one request (a new object; `incoming` is not changed). */
@@ -99,6 +104,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, facts: For
     }
   }
   out.host = facts.upstreamHost;
+  if (facts.readsAnswer === true) out['accept-encoding'] = 'identity';
   if (facts.bodyLength !== null) {
     out['content-length'] = String(facts.bodyLength);
     // Every body that reaches here was parsed as UTF-8 JSON (a POST) or refused (SPEC §3).

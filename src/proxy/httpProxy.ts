@@ -83,6 +83,7 @@ export class HttpProxyTerminal implements Terminal {
     if (res === null) throw new Error('the HTTP proxy needs a live response');
     if (res.destroyed) return; // the client left while the chain ran
     const body = ctx.body;
+    const rewrites = ctx.httpMethod === 'GET' ? this.#makeRewriter : null;
     const headers = upstreamRequestHeaders(ctx.headers, {
       upstreamHost: this.#host,
       peerIp: peerAddress(ctx),
@@ -90,8 +91,9 @@ export class HttpProxyTerminal implements Terminal {
       bodyLength: body === null ? null : body.length,
       trace: ctx.span,
       dropAuthorization: this.#dropAuthorization,
+      readsAnswer: ctx.listEdits !== undefined || rewrites !== null,
     });
-    const handler = new Exchange(ctx, res, { makeRewriter: ctx.httpMethod === 'GET' ? this.#makeRewriter : null });
+    const handler = new Exchange(ctx, res, { makeRewriter: rewrites });
     this.#pool.dispatch(
       {
         method: ctx.httpMethod as 'GET',
