@@ -8,8 +8,9 @@
 // - Names that collide case-insensitively in the envelope and in params. Go's encoding/json
 //   matches struct fields case-insensitively, so to a Go MCP server
 //   `{"method":"tools/list","Method":"tools/call"}` is a tools/call, and a lone `"Name"` in
-//   tools/call params names the tool the proxy saw no name for. Below the second level names
-//   are user data (tool arguments) and only exact duplicates are refused.
+//   tools/call params names the tool the proxy saw no name for. Go's folding is Unicode's, not
+//   ASCII's (foldKey): "paramſ" is "params" to it. Below the second level names are user data
+//   (tool arguments) and only exact duplicates are refused.
 // - Nesting deeper than MAX_DEPTH: no MCP message needs it, and deep structures are what
 //   recursive code downstream (serialisers, policy engines) overflows on.
 //
@@ -21,6 +22,20 @@ export const MAX_DEPTH = 128;
 /** Members whose names Go would also match in another case, per level (1: envelope, 2: params). */
 const ENVELOPE = spellings(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
 const PARAMS = spellings(['name', 'arguments', 'uri', '_meta', 'clientInfo', 'protocolVersion', 'capabilities', 'cursor']);
+
+/**
+ * The form under which Go's encoding/json takes two member names for the same field: it folds
+ * each rune to the smallest of its Unicode simple-fold orbit (foldRune in Go's fold.go), so
+ * U+017F (ſ) is "s" and the Kelvin sign U+212A is "k" (toLowerCase already gives that one). No
+ * other non-ASCII letter folds onto ASCII, and MCP's member names are ASCII.
+ */
+export function foldKey(name: string): string {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < lower.length; i++) {
+    if (lower.charCodeAt(i) > 0x7f) return lower.replace(/\u017f/g, 's');
+  }
+  return lower;
+}
 
 /** lower-case form -> the one spelling MCP uses. */
 function spellings(names: readonly string[]): ReadonlyMap<string, string> {
@@ -98,11 +113,11 @@ export function shapeProblem(text: string): string | undefined {
           if (seen(names, bigNames, depth, name)) return `member ${JSON.stringify(name)} appears twice`;
           remember(names, bigNames, depth, name);
           if (depth <= 2) {
-            const lower = name.toLowerCase();
-            if (seen(lowers, bigLowers, depth, lower)) return `members ${JSON.stringify(name)} and another differ only in case`;
+            const lower = foldKey(name);
+            if (seen(lowers, bigLowers, depth, lower)) return `members ${JSON.stringify(name)} and another differ only in case (as Go reads names)`;
             remember(lowers, bigLowers, depth, lower);
             const spelling = (depth === 1 ? ENVELOPE : PARAMS).get(lower);
-            if (spelling !== undefined && spelling !== name) return `member ${JSON.stringify(name)} is ${JSON.stringify(spelling)} in another case`;
+            if (spelling !== undefined && spelling !== name) return `member ${JSON.stringify(name)} is ${JSON.stringify(spelling)} in another case (as Go reads names)`;
           }
           expectName = false;
         }
