@@ -8,7 +8,9 @@ import type { RequestContext } from '../chain/types.js';
 import type { TelemetryParams } from './config.js';
 import type { OutgoingCall, RateLimitCheck, StageTelemetry, WebhookCallReport } from './hooks.js';
 import { AttributeCache, authReason, bucketDimensions, createInstruments, INSTRUMENTATION, redisErrorType, type Instruments } from './instruments.js';
-import { BoundedLabel, methodLabel } from './labels.js';
+import { BoundedLabel, KnownNames, methodLabel } from './labels.js';
+import { ListNamesObserver } from './listNames.js';
+import { listKindOf } from '../mcp/listAnswer.js';
 import { TelemetryProviders } from './provider.js';
 import { RequestTracer, TracedRequest } from './tracing.js';
 
@@ -21,9 +23,11 @@ export class Telemetry implements StageTelemetry {
   readonly #transport: string;
   readonly #base: Attributes;
   readonly #rlBase: Attributes;
-  readonly #tools: BoundedLabel;
-  readonly #prompts: BoundedLabel;
-  readonly #resources: BoundedLabel;
+  readonly #tools: KnownNames;
+  readonly #prompts: KnownNames;
+  readonly #resources: KnownNames;
+  /** Learns the names of list answers into the three above. */
+  readonly #listNames: ListNamesObserver;
   readonly #clients: BoundedLabel;
   readonly #webhooks = new BoundedLabel([], 256);
   readonly #attrs = new AttributeCache();
@@ -45,9 +49,10 @@ export class Telemetry implements StageTelemetry {
     this.#transport = p.transport;
     this.#base = Object.freeze({ server: p.serverName, transport: p.transport });
     this.#rlBase = Object.freeze({ namespace: p.namespace, server: p.serverName });
-    this.#tools = new BoundedLabel(p.knownTools);
-    this.#prompts = new BoundedLabel([]);
-    this.#resources = new BoundedLabel([]);
+    this.#tools = new KnownNames(p.knownTools);
+    this.#prompts = new KnownNames([]);
+    this.#resources = new KnownNames([]);
+    this.#listNames = new ListNamesObserver(this.#tools, this.#prompts, this.#resources);
     this.#clients = new BoundedLabel([]);
     this.#authenticates = opts.authenticates;
     this.#metered = this.providers.metricsRead;
@@ -68,8 +73,13 @@ export class Telemetry implements StageTelemetry {
     if (this.#metered) this.#i.activeConnections.add(1, this.#base);
   }
 
-  /** Before the terminal forwards: the span exists, so ctx.span carries the upstream traceparent. */
+  /**
+   * Before the terminal forwards: list requests get the name observer (their answers are read),
+   * and the span exists, so ctx.span carries the upstream traceparent.
+   */
   forwarding(ctx: RequestContext): void {
+    // A list answer names the server's real tools, prompts, resources: learn them for the labels.
+    if (this.#metered && listKindOf(ctx.mcp?.method) !== null) (ctx.listEdits ??= []).push(this.#listNames);
     this.#tracer?.of(ctx);
   }
 

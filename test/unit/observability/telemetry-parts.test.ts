@@ -1,7 +1,7 @@
 // SPEC §12 building blocks as tables: bounded labels, the histogram aggregation, ToolHive's Redis
 // error classes and bucket dimensions, the auth reason classes, audit outcomes and data cutting.
 import t from 'tap';
-import { BoundedLabel, methodLabel, OTHER } from '../../../src/telemetry/labels.js';
+import { BoundedLabel, KnownNames, methodLabel, OTHER } from '../../../src/telemetry/labels.js';
 import { Aggregates } from '../../../src/telemetry/aggregate.js';
 import { authReason, bucketDimensions, redisErrorType } from '../../../src/telemetry/instruments.js';
 import { auditData, outcomeOf } from '../../../src/audit/event.js';
@@ -20,6 +20,21 @@ t.test('§12 bounded labels: configured names, then a first-come cap, then _othe
   t.equal(methodLabel('tools/call'), 'tools/call');
   t.equal(methodLabel('tools/call2'), OTHER);
   t.equal(methodLabel(undefined), 'unknown');
+});
+
+t.test('§12 known names: configured and learned (announced by the upstream) only, learning capped', async (t) => {
+  const l = new KnownNames(['search'], 2);
+  t.equal(l.value('search'), 'search');
+  t.equal(l.value('a'), OTHER, 'a name nobody announced');
+  l.learn('a');
+  t.equal(l.value('a'), 'a', 'announced in a list answer');
+  l.learn('x'.repeat(129));
+  t.equal(l.value('x'.repeat(129)), OTHER, 'over 128 bytes is never learned');
+  l.learn('b');
+  l.learn('c');
+  t.equal(l.value('c'), OTHER, 'past the learning cap');
+  t.equal(l.size, 3);
+  t.equal(l.value(undefined), '');
 });
 
 t.test('§12 histogram buckets: value <= boundary, cumulative in Prometheus; sums per attribute object', async (t) => {
