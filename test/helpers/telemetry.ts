@@ -226,3 +226,20 @@ export async function limitedProxyWithMetrics(t: { teardown(fn: () => unknown): 
   t.teardown(() => proxy.close(0));
   return { redis, upstream, proxy, metricsPort };
 }
+
+/**
+ * The proxy in front of `upstreamPort` with the memory store, a large bucket on the tool "search"
+ * and Prometheus metrics on a port of its own; stopped at the test's teardown.
+ */
+export async function memoryProxyWithMetrics(t: { teardown(fn: () => unknown): void }, upstreamPort: number) {
+  const metricsPort = await freePort();
+  const proxy = await startInProcess(
+    httpConfig(upstreamPort, {
+      rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: 10_000, refillPeriod: '1h' } }] },
+      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
+    }),
+    { store: 'memory' },
+  );
+  t.teardown(() => proxy.close(0));
+  return proxy;
+}

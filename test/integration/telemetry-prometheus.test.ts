@@ -6,7 +6,7 @@ import { startInProcess, httpConfig } from '../helpers/proxy.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 import { freePort } from '../helpers/ports.js';
 import { postJson } from '../helpers/http.js';
-import { limitedProxyWithMetrics, scrape, valueOf } from '../helpers/telemetry.js';
+import { limitedProxyWithMetrics, memoryProxyWithMetrics, scrape, valueOf } from '../helpers/telemetry.js';
 
 const call = (id: number, tool: string, args: unknown = {}): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } });
 
@@ -65,15 +65,7 @@ t.test('§12 /metrics on its own port: requests, rate-limit decisions with scope
 t.test('§12 a client calling 1000 made-up tools creates a bounded number of series', async (t) => {
   const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body, { isError: true, content: [] }));
   t.teardown(() => upstream.close());
-  const metricsPort = await freePort();
-  const proxy = await startInProcess(
-    httpConfig(upstream.port, {
-      rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: 10_000, refillPeriod: '1h' } }] },
-      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
-    }),
-    { store: 'memory' },
-  );
-  t.teardown(() => proxy.close(0));
+  const proxy = await memoryProxyWithMetrics(t, upstream.port);
   const seriesCount = async (): Promise<number> => (await scrape(proxy.metricsUrl!)).exposition.samples.length;
   await postJson(proxy.url, call(0, 'search'));
   for (let i = 1; i <= 500; i++) await postJson(proxy.url, call(i, `made-up-${i}-${'z'.repeat(i % 7)}`));

@@ -5,11 +5,9 @@
 // Now a tool (prompt, resource) name has its own value only when the config names it or the
 // upstream announced it in a list answer; every other name is `_other` from the first call.
 import t, { type Test } from 'tap';
-import { httpConfig, startInProcess } from '../helpers/proxy.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
-import { freePort } from '../helpers/ports.js';
 import { postJson } from '../helpers/http.js';
-import { scrape } from '../helpers/telemetry.js';
+import { memoryProxyWithMetrics, scrape } from '../helpers/telemetry.js';
 
 const call = (id: number, tool: string): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: {} } });
 
@@ -23,15 +21,7 @@ async function proxyAnswering(t: Test, listAsSse: boolean) {
     res.end(`event: message\ndata: ${text}\n\n`);
   });
   t.teardown(() => upstream.close());
-  const metricsPort = await freePort();
-  const proxy = await startInProcess(
-    httpConfig(upstream.port, {
-      rate_limit_config: { tools: [{ name: 'search', shared: { maxTokens: 10_000, refillPeriod: '1h' } }] },
-      telemetry_config: { enablePrometheusMetricsPath: true, prometheusPort: metricsPort },
-    }),
-    { store: 'memory' },
-  );
-  t.teardown(() => proxy.close(0));
+  const proxy = await memoryProxyWithMetrics(t, upstream.port);
   return proxy;
 }
 
