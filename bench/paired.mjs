@@ -32,7 +32,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i === -1 ? dflt : args[i + 1]; };
 const names = (args[0] ?? '').split(',');
 if (names.length !== 2 || names.some((n) => !SERVERS[n])) {
-  console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--connections C] [--thv-bin binA,binB] [--both-orders]\nservers: ${Object.keys(SERVERS).join(', ')}`);
+  console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--connections C] [--thv-bin binA,binB] [--thv-node-args argsA,argsB] [--thv-env envA,envB] [--both-orders]\nservers: ${Object.keys(SERVERS).join(', ')}`);
   process.exit(2);
 }
 const unsupported = names.filter((n) => SERVERS[n].needs.some((d) => d !== 'upstream' && d !== 'redis'));
@@ -45,6 +45,10 @@ const ROUNDS = Number(opt('rounds', 6));
 const CONNECTIONS = Number(opt('connections', 25));
 const BOTH_ORDERS = args.includes('--both-orders');
 const BINS = opt('thv-bin', `${THV_BIN},${THV_BIN}`).split(',');
+// Node flags for each thv-proxy (A,B; space-separated within one), e.g. --thv-node-args ',--max-semi-space-size=32'
+const NODE_ARGS = opt('thv-node-args', ',').split(',').map((a) => a.split(' ').filter(Boolean));
+// Extra environment for each thv-proxy (A,B; NAME=value pairs space-separated within one), e.g. --thv-env ',OTEL_BSP_SCHEDULE_DELAY=200'
+const ENVS = opt('thv-env', ',').split(',').map((a) => Object.fromEntries(a.split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])));
 const tmp = mkdtempSync(join(tmpdir(), 'thv-paired-'));
 // The bench's own load generator (wrk where installed, else autocannon), one run per server.
 const loader = pickLoader('auto');
@@ -66,7 +70,7 @@ async function start(name, index, redisPort) {
     writeFileSync(file, JSON.stringify(thvConfig(spec.thv, { name: `paired-${index}`, port, upstreamPort, redisPort, metricsPort: await freePort() })));
     // the request log goes to a file, as in `npm run bench`
     const logFd = openSync(join(tmp, `${index}.log`), 'a');
-    child = new Child(name, process.execPath, [BINS[index], 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, stdoutFd: logFd });
+    child = new Child(name, process.execPath, [...(NODE_ARGS[index] ?? []), BINS[index], 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: ENVS[index] ?? {}, stdoutFd: logFd });
     closeSync(logFd);
     await waitServing(child, port, { healthPath: '/health' });
   } else {

@@ -2,9 +2,7 @@
 // writes them: _total, _seconds) and attributes, moving with traffic through the real proxy, a
 // real Redis (killed mid-test: fail-open) and a raw upstream.
 import t from 'tap';
-import { startInProcess, httpConfig } from '../helpers/proxy.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
-import { freePort } from '../helpers/ports.js';
 import { postJson } from '../helpers/http.js';
 import { limitedProxyWithMetrics, memoryProxyWithMetrics, scrape, valueOf } from '../helpers/telemetry.js';
 
