@@ -13,7 +13,7 @@ import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { FromChild } from './fromChild.js';
 import { InitializeCache, TOO_DEEP } from './initializeCache.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
-import { asLine, cancelledLine, childRequestLine, errorLine, isJsonObject, progressTokenOf, withId } from './rewrite.js';
+import { asLine, cancelledLine, childRequestLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
 import { SessionRegistry, type Session } from './sessions.js';
 import type { ChildLink, SupervisorHooks } from './supervisor.js';
 
@@ -50,11 +50,14 @@ export class Bridge implements SupervisorHooks {
 
   // ---- from clients --------------------------------------------------------------------------
 
-  /** A client request; a Rejection (nothing was sent, `reply` untouched) when it cannot be forwarded. */
-  request(session: Session, msg: McpMessage, reply: Reply): Rejection | undefined {
+  /**
+   * A client request (`body`: its bytes as the chain judged them); a Rejection (nothing was sent,
+   * `reply` untouched) when it cannot be forwarded.
+   */
+  request(session: Session, msg: McpMessage, body: Buffer, reply: Reply): Rejection | undefined {
     this.sessions.touch(session);
-    if (msg.method === 'initialize') return this.#init.request(session, msg, reply, () => this.#send(session, msg, reply, true));
-    return this.#send(session, msg, reply, false) ? undefined : new Rejection('INVALID_REQUEST', msg.id, { reason: `params ${TOO_DEEP}` });
+    if (msg.method === 'initialize') return this.#init.request(session, msg, reply, () => this.#send(session, msg, body, reply, true));
+    return this.#send(session, msg, body, reply, false) ? undefined : new Rejection('INVALID_REQUEST', msg.id, { reason: `params ${TOO_DEEP}` });
   }
 
   notification(session: Session, msg: McpMessage, body: Buffer): void {
@@ -80,8 +83,9 @@ export class Bridge implements SupervisorHooks {
       return undefined;
     }
     this.#calls.removeServerCall(sc);
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    const line = isJsonObject(parsed) ? withId(parsed, sc.childId) : undefined;
+    const text = asLine(body);
+    const parsed: unknown = JSON.parse(text);
+    const line = isJsonObject(parsed) ? lineWithId(text, parsed, sc.childIdText) : undefined;
     const current = sc.generation === this.#child.generation; // else that child is gone
     if (line !== undefined) {
       if (current) this.#child.send(line);
@@ -110,15 +114,23 @@ export class Bridge implements SupervisorHooks {
   }
 
   /** undefined (and nothing sent) when the params cannot be serialised for the child. */
-  #send(session: Session, msg: McpMessage, reply: Reply, isInitialize: boolean): ClientCall | undefined {
+  #send(session: Session, msg: McpMessage, body: Buffer, reply: Reply, isInitialize: boolean): ClientCall | undefined {
     const proxyId = this.#calls.nextId();
-    const line = childRequestLine(proxyId, msg.method!, msg.params);
-    if (line === undefined) return undefined;
+    const token = progressTokenOf(msg.params);
+    // The client's own bytes with the proxy's id: the child executes what the chain judged.
+    let request = clientRequestLine(body, proxyId, token !== undefined);
+    if (request === undefined) {
+      const line = childRequestLine(proxyId, msg.method!, msg.params);
+      if (line === undefined) return undefined;
+      request = { line, idText: JSON.stringify(msg.id ?? null), tokenText: token === undefined ? undefined : JSON.stringify(token) };
+    }
+    const line = request.line;
     const call: ClientCall = {
       proxyId,
       session,
       clientId: msg.id ?? null,
-      clientToken: progressTokenOf(msg.params),
+      clientIdText: request.idText,
+      clientTokenText: request.tokenText,
       reply,
       generation: this.#child.generation,
       isInitialize,

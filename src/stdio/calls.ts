@@ -26,8 +26,10 @@ export interface ClientCall {
   readonly proxyId: number;
   readonly session: Session;
   readonly clientId: Exclude<JsonRpcId, undefined>;
-  /** The progress token the client sent, restored on progress notifications; undefined when none. */
-  readonly clientToken: unknown;
+  /** The client's id as it wrote it (JSON text), put back into the child's answer. */
+  readonly clientIdText: string;
+  /** The progress token as the client wrote it, restored on progress notifications; undefined when none. */
+  readonly clientTokenText: string | undefined;
   readonly reply: Reply;
   /** The child lifetime the request was sent to (supervisor generation). */
   readonly generation: number;
@@ -39,6 +41,8 @@ export interface ServerCall {
   readonly clientFacingId: number;
   /** The id the child sent and expects back. */
   readonly childId: string | number;
+  /** That id as the child wrote it (JSON text), put back into the client's answer. */
+  readonly childIdText: string;
   readonly session: Session;
   readonly generation: number;
 }

@@ -10,7 +10,7 @@ import type { CallTable } from './calls.js';
 import type { InitializeCache } from './initializeCache.js';
 import { TOO_DEEP } from './initializeCache.js';
 import type { InternalRequests } from './internalRequests.js';
-import { errorLine, stringifyBounded, withId, withProgressToken } from './rewrite.js';
+import { errorLine, idTextOf, lineWithCancelledRequest, lineWithId, lineWithProgressToken } from './rewrite.js';
 import type { SessionRegistry } from './sessions.js';
 import type { ChildLink } from './supervisor.js';
 
@@ -42,8 +42,8 @@ export class FromChild {
     }
     if (!isJsonObject(msg)) return;
     const method = msg['method'];
-    if (typeof method !== 'string') this.#response(msg);
-    else if (msg['id'] !== undefined && msg['id'] !== null) this.#serverRequest(msg);
+    if (typeof method !== 'string') this.#response(msg, line);
+    else if (msg['id'] !== undefined && msg['id'] !== null) this.#serverRequest(msg, line);
     else this.#notification(method, msg, line);
   };
 
@@ -51,7 +51,7 @@ export class FromChild {
     this.#r.logger.warn({ id }, `stdio server wrote a ${what} ${TOO_DEEP}; dropped`);
   }
 
-  #response(msg: JsonObject): void {
+  #response(msg: JsonObject, line: string): void {
     const { calls, internal, init, logger } = this.#r;
     const id = msg['id'];
     if (internal.settle(id, msg)) return;
@@ -62,7 +62,7 @@ export class FromChild {
     }
     calls.removeCall(call);
     if (call.isInitialize) return init.answered(call, msg);
-    const out = withId(msg, call.clientId);
+    const out = lineWithId(line, msg, call.clientIdText);
     if (out !== undefined) call.reply.respond(out);
     else {
       this.#tooDeep('response', id);
@@ -76,7 +76,7 @@ export class FromChild {
    * still in flight — on that request's own SSE stream when it has one — else to the most
    * recently active session's GET stream.
    */
-  #serverRequest(msg: JsonObject): void {
+  #serverRequest(msg: JsonObject, line: string): void {
     const { child, calls, sessions, logger, maxServerRequestsPerSession } = this.#r;
     const childId = msg['id'] as string | number;
     const call = calls.latestCall();
@@ -90,8 +90,8 @@ export class FromChild {
       child.send(errorLine(childId, -32603, 'the client has too many requests from the server unanswered'));
       return;
     }
-    const sc = { clientFacingId: calls.nextId(), childId, session, generation: child.generation };
-    const out = withId(msg, sc.clientFacingId);
+    const sc = { clientFacingId: calls.nextId(), childId, childIdText: idTextOf(line, childId), session, generation: child.generation };
+    const out = lineWithId(line, msg, String(sc.clientFacingId));
     if (out === undefined) {
       this.#tooDeep('request', childId);
       child.send(errorLine(childId, -32603, `request ${TOO_DEEP}`));
@@ -109,7 +109,8 @@ export class FromChild {
     if (method === 'notifications/progress') {
       const call = calls.call(isJsonObject(params) ? params['progressToken'] : undefined);
       if (!call) return;
-      const out = withProgressToken(msg, call.clientToken);
+      if (call.clientTokenText === undefined) return;
+      const out = lineWithProgressToken(line, msg, call.clientTokenText);
       if (out === undefined) this.#tooDeep('progress notification', undefined);
       else if (!call.reply.related(out)) call.session.push(out);
       return;
@@ -118,8 +119,7 @@ export class FromChild {
       const sc = calls.serverCallByChildId(params['requestId']);
       if (!sc) return;
       calls.removeServerCall(sc);
-      params['requestId'] = sc.clientFacingId;
-      const out = stringifyBounded(msg);
+      const out = lineWithCancelledRequest(line, msg, sc.clientFacingId);
       if (out === undefined) this.#tooDeep('cancellation', undefined);
       else sc.session.push(out);
       return;

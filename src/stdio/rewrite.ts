@@ -1,14 +1,18 @@
 // The few places where a message must change on its way through the bridge: ids (and progress
-// tokens) mapped between a client and the child. Everything else is forwarded as received.
-// Building the child's line from the parser's fields reuses the parse the chain already did;
-// only `params` is serialised again.
+// tokens) mapped between a client and the child. Everything else is forwarded as received: the
+// id is swapped inside the message's own text (replaceMembers), so numbers a double cannot hold
+// (a BIGINT row id, 1e400) pass as written; re-serialising the parsed message would change them,
+// and the child would execute another call than the one the chain judged. Only where the text is
+// ambiguous (a name repeated in a child's line) or absent (the proxy's own requests) is a parsed
+// message serialised again.
 //
 // JSON.parse reads any depth, but JSON.stringify recurses: a value nested a few thousand levels
-// deep overflows the stack. Such a message cannot be rewritten, so these functions return
+// deep overflows the stack. Such a message cannot be serialised, so these functions return
 // undefined for it and the caller refuses it (400 to a client, a dropped line from the child)
-// instead of throwing a RangeError out of the bridge.
+// instead of throwing a RangeError out of the bridge. Splicing does not recurse.
 
 import { isJsonObject as isObject, type JsonObject } from '../json.js';
+import { memberValueSpan, replaceMembers } from '../mcp/jsonSpans.js';
 
 /** The progress token a request carries in params._meta, or undefined. */
 export function progressTokenOf(params: JsonObject | undefined): unknown {
@@ -45,17 +49,70 @@ export function childRequestLine(proxyId: number, method: string, params: JsonOb
   return `{"jsonrpc":"2.0","id":${proxyId},"method":${JSON.stringify(method)}${paramsPart}}`;
 }
 
-/** A parsed message with its id replaced (responses both ways, server requests to the client); undefined when too deep. */
+const ID = ['id'] as const;
+const REQUEST_TOKEN = ['params', '_meta', 'progressToken'] as const;
+const NOTIFICATION_TOKEN = ['params', 'progressToken'] as const;
+const CANCELLED_REQUEST = ['params', 'requestId'] as const;
+
+/** A client request as the child sees it, and the client's own id and token texts for the way back. */
+export interface ClientRequestLine {
+  readonly line: string;
+  /** The id exactly as the client wrote it (JSON text). */
+  readonly idText: string;
+  /** The progress token as the client wrote it, when it sent one. */
+  readonly tokenText: string | undefined;
+}
+
+/**
+ * The client's request bytes (judged by the chain) as one line for the child, with the proxy's
+ * id in place of the client's, and as the progress token when the client asked for progress.
+ * undefined when the text is ambiguous (the parser refuses repeated names, so: never).
+ */
+export function clientRequestLine(body: Buffer, proxyId: number, hasToken: boolean): ClientRequestLine | undefined {
+  const text = asLine(body);
+  const idSpan = memberValueSpan(text, ID);
+  const tokenSpan = hasToken ? memberValueSpan(text, REQUEST_TOKEN) : undefined;
+  if (!idSpan || tokenSpan === null) return undefined;
+  const id = String(proxyId);
+  const line = replaceMembers(text, tokenSpan ? [[ID, id], [REQUEST_TOKEN, id]] : [[ID, id]]);
+  if (line === undefined) return undefined;
+  return { line, idText: text.slice(idSpan.start, idSpan.end), tokenText: tokenSpan ? text.slice(tokenSpan.start, tokenSpan.end) : undefined };
+}
+
+/** A parsed message with its id replaced, serialised again; undefined when too deep. */
 export function withId(message: JsonObject, id: unknown): string | undefined {
   message['id'] = id;
   return stringifyBounded(message);
 }
 
-/** A progress notification from the child with the client's own token restored; undefined when too deep. */
-export function withProgressToken(message: JsonObject, token: unknown): string | undefined {
-  const params = message['params'] as JsonObject;
-  params['progressToken'] = token;
+/**
+ * `line` (one message, as received) with its id replaced by `idText`, every other byte as it
+ * was; from the parsed `message` when the line repeats a name on the way (undefined: too deep).
+ */
+export function lineWithId(line: string, message: JsonObject, idText: string): string | undefined {
+  return replaceMembers(line, [[ID, idText]]) ?? withId(message, JSON.parse(idText));
+}
+
+/** A progress notification from the child with the client's own token (as the client wrote it). */
+export function lineWithProgressToken(line: string, message: JsonObject, tokenText: string): string | undefined {
+  const out = replaceMembers(line, [[NOTIFICATION_TOKEN, tokenText]]);
+  if (out !== undefined) return out;
+  (message['params'] as JsonObject)['progressToken'] = JSON.parse(tokenText);
   return stringifyBounded(message);
+}
+
+/** The child's notifications/cancelled with the request id the client knows. */
+export function lineWithCancelledRequest(line: string, message: JsonObject, requestId: number): string | undefined {
+  const out = replaceMembers(line, [[CANCELLED_REQUEST, String(requestId)]]);
+  if (out !== undefined) return out;
+  (message['params'] as JsonObject)['requestId'] = requestId;
+  return stringifyBounded(message);
+}
+
+/** The JSON text of the id of `line`, as written (JSON.stringify of `id` when ambiguous). */
+export function idTextOf(line: string, id: unknown): string {
+  const span = memberValueSpan(line, ID);
+  return span ? line.slice(span.start, span.end) : JSON.stringify(id);
 }
 
 /** notifications/cancelled for the child, naming the proxy's id. */

@@ -137,7 +137,7 @@ export class StreamableHttpEndpoint {
         reject(ctx, res, session);
         return;
       }
-      const refused = bridge.request(session, msg, this.#reply(ctx, res, session));
+      const refused = bridge.request(session, msg, body, this.#reply(ctx, res, session));
       if (refused) {
         bridge.sessions.remove(session);
         reject(ctx, res, refused);
@@ -147,7 +147,7 @@ export class StreamableHttpEndpoint {
     const session = this.#session(ctx, res, msg.id);
     if (!session) return;
     let refused: Rejection | undefined;
-    if (msg.kind === 'request') refused = bridge.request(session, msg, withListEdits(this.#reply(ctx, res, session), ctx));
+    if (msg.kind === 'request') refused = bridge.request(session, msg, body, withListEdits(this.#reply(ctx, res, session), ctx));
     else if (msg.kind === 'notification') bridge.notification(session, msg, body);
     else refused = bridge.response(session, msg, body);
     if (refused) reject(ctx, res, refused);

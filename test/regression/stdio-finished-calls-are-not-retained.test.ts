@@ -20,7 +20,7 @@ t.test('answered stdio calls are garbage for the next scavenge, also after a maj
   const session = new Session('streamable-http');
   const fifo: ClientCall[] = [];
   const send = (payload: unknown): void => {
-    const call: ClientCall = { proxyId: table.nextId(), session, clientId: 1, clientToken: undefined, reply: { payload } as unknown as Reply, generation: 1, isInitialize: false };
+    const call: ClientCall = { proxyId: table.nextId(), session, clientId: 1, clientIdText: '1', clientTokenText: undefined, reply: { payload } as unknown as Reply, generation: 1, isInitialize: false };
     table.addCall(call);
     fifo.push(call);
     if (fifo.length > 50) table.removeCall(fifo.shift()!);

@@ -1,13 +1,13 @@
 // SPEC §6 (stdio): ids and progress tokens are mapped so each message reaches its client.
 import t from 'tap';
 import { CallTable, type ClientCall, type Reply } from '../../../src/stdio/calls.js';
-import { asLine, cancelledLine, childRequestLine, errorLine, progressTokenOf, stringifyBounded, withId, withProgressToken } from '../../../src/stdio/rewrite.js';
+import { asLine, cancelledLine, childRequestLine, clientRequestLine, errorLine, lineWithCancelledRequest, lineWithId, lineWithProgressToken, progressTokenOf, stringifyBounded, withId } from '../../../src/stdio/rewrite.js';
 import { Session } from '../../../src/stdio/sessions.js';
 
 const noReply: Reply = { related: () => false, respond: () => undefined, fail: () => undefined, abandon: () => undefined, bind: () => undefined };
 
 function call(table: CallTable, session: Session, clientId: string | number, generation = 0): ClientCall {
-  const c: ClientCall = { proxyId: table.nextId(), session, clientId, clientToken: undefined, reply: noReply, generation, isInitialize: false };
+  const c: ClientCall = { proxyId: table.nextId(), session, clientId, clientIdText: JSON.stringify(clientId), clientTokenText: undefined, reply: noReply, generation, isInitialize: false };
   table.addCall(c);
   return c;
 }
@@ -50,7 +50,7 @@ t.test('§6 stdio ids: calls of an exited child generation are found, later ones
 t.test('§6 stdio ids: server requests get a client-facing id and map back to the child id', async (t) => {
   const table = new CallTable();
   const s = new Session('streamable-http');
-  const sc = { clientFacingId: table.nextId(), childId: 0, session: s, generation: 3 };
+  const sc = { clientFacingId: table.nextId(), childId: 0, childIdText: '0', session: s, generation: 3 };
   table.addServerCall(sc);
   t.equal(table.serverCall(sc.clientFacingId), sc);
   t.equal(table.serverCallByChildId(0), sc);
@@ -74,14 +74,27 @@ t.test('§6 stdio ids: a request for the child carries the proxy id and the prox
   t.notOk(line.includes('\n'));
 });
 
-t.test('§6 stdio ids: responses and progress get the client id and token back', async (t) => {
+t.test('§6 stdio ids: a client request keeps its bytes; only the id and the progress token become the proxy id', async (t) => {
+  const body = Buffer.from('{"jsonrpc":"2.0",\n "id":"c-1","method":"tools/call","params":{"name":"echo","arguments":{"n":12345678901234567890},"_meta":{"progressToken":98765432109876543210}}}');
+  const r = clientRequestLine(body, 42, true)!;
+  t.equal(r.line, '{"jsonrpc":"2.0",  "id":42,"method":"tools/call","params":{"name":"echo","arguments":{"n":12345678901234567890},"_meta":{"progressToken":42}}}');
+  t.equal(r.idText, '"c-1"');
+  t.equal(r.tokenText, '98765432109876543210');
+  const plain = clientRequestLine(Buffer.from('{"jsonrpc":"2.0","id":7,"method":"ping"}'), 3, false)!;
+  t.same(plain, { line: '{"jsonrpc":"2.0","id":3,"method":"ping"}', idText: '7', tokenText: undefined });
+});
+
+t.test('§6 stdio ids: responses and progress get the client id and token back, as the client wrote them', async (t) => {
   t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, result: { ok: true } }, 'abc')!), { jsonrpc: '2.0', id: 'abc', result: { ok: true } });
   t.same(JSON.parse(withId({ jsonrpc: '2.0', id: 42, error: { code: -1, message: 'm' } }, null)!), { jsonrpc: '2.0', id: null, error: { code: -1, message: 'm' } });
-  t.same(JSON.parse(withProgressToken({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 42, progress: 1, total: 3 } }, 7)!), {
-    jsonrpc: '2.0',
-    method: 'notifications/progress',
-    params: { progressToken: 7, progress: 1, total: 3 },
-  });
+  const answer = '{"jsonrpc":"2.0","id":42,"result":{"row":12345678901234567890}}';
+  t.equal(lineWithId(answer, JSON.parse(answer), '9007199254740993'), '{"jsonrpc":"2.0","id":9007199254740993,"result":{"row":12345678901234567890}}');
+  const twice = '{"jsonrpc":"2.0","id":1,"id":42,"result":{}}';
+  t.same(JSON.parse(lineWithId(twice, JSON.parse(twice), '"x"')!), { jsonrpc: '2.0', id: 'x', result: {} }, 'a repeated id: rebuilt from the parsed message');
+  const progress = '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":42,"progress":1,"total":3}}';
+  t.equal(lineWithProgressToken(progress, JSON.parse(progress), '7'), '{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1,"total":3}}');
+  const cancelled = '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"child-3","reason":"r"}}';
+  t.equal(lineWithCancelledRequest(cancelled, JSON.parse(cancelled), 11), '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":11,"reason":"r"}}');
   t.same(JSON.parse(cancelledLine(5, 'gone')), { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5, reason: 'gone' } });
   t.same(JSON.parse(errorLine('s1', -32603, 'no client')), { jsonrpc: '2.0', id: 's1', error: { code: -32603, message: 'no client' } });
 });
@@ -100,7 +113,6 @@ t.test('§7 stdio ids: a message nested too deeply to serialise gives undefined,
   for (let i = 0; i < 100_000; i++) deep = [deep];
   t.equal(childRequestLine(3, 'tools/call', { name: 'echo', arguments: { deep } }), undefined);
   t.equal(withId({ jsonrpc: '2.0', id: 1, result: { deep } }, 'c'), undefined);
-  t.equal(withProgressToken({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 1, deep } }, 'c'), undefined);
   t.equal(stringifyBounded({ deep }), undefined);
   t.equal(stringifyBounded({ a: [1, { b: 2 }] }), '{"a":[1,{"b":2}]}', 'ordinary values serialise as JSON.stringify does');
   t.throws(() => stringifyBounded({ toJSON: () => { throw new TypeError('not depth'); } }), TypeError, 'other errors are not swallowed');

@@ -32,7 +32,7 @@ t.test('§14 stdio sessions: the eviction candidate is the idle session seen lea
   busy.lastSeenAt = 100;
   newer.lastSeenAt = 300;
   other.lastSeenAt = 150;
-  table.addCall({ proxyId: table.nextId(), session: busy, clientId: 1, clientToken: undefined, reply: noReply, generation: 0, isInitialize: false });
+  table.addCall({ proxyId: table.nextId(), session: busy, clientId: 1, clientIdText: '1', clientTokenText: undefined, reply: noReply, generation: 0, isInitialize: false });
   t.equal(reg.oldestIdle('a'), old, "the client's own: busy is skipped although seen earlier");
   t.equal(reg.oldestIdle(), other, "anyone's: the other client's session was seen earlier still");
   t.equal(reg.oldestIdle('c'), undefined, 'a client without sessions has none to give');

@@ -18,7 +18,7 @@ t.test('§6 stdio idle sweep: only sessions with nothing pending and no activity
   idle.lastSeenAt = start;
   recent.lastSeenAt = start + 900;
   calling.lastSeenAt = start;
-  const call: ClientCall = { proxyId: table.nextId(), session: calling, clientId: 1, clientToken: undefined, reply: noReply, generation: 1, isInitialize: false };
+  const call: ClientCall = { proxyId: table.nextId(), session: calling, clientId: 1, clientIdText: '1', clientTokenText: undefined, reply: noReply, generation: 1, isInitialize: false };
   table.addCall(call);
 
   t.same(reg.idle(IDLE, start + 999), [], 'nothing before the timeout');
