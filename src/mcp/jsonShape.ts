@@ -16,6 +16,10 @@
 //
 // Runs on text JSON.parse accepted, so it only has to find strings and brackets.
 
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, memberName, OPEN_ARRAY, OPEN_OBJECT, QUOTE, stringEnd } from './jsonText.js';
+
+export { stringEnd } from './jsonText.js';
+
 /** Deepest nesting of objects and arrays accepted in a message. */
 export const MAX_DEPTH = 128;
 
@@ -42,13 +46,6 @@ function spellings(names: readonly string[]): ReadonlyMap<string, string> {
   return new Map(names.map((n) => [n.toLowerCase(), n]));
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123;
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91;
-const CLOSE_ARRAY = 93;
-const COMMA = 44;
 
 // The scan keeps no object per JSON object: it runs synchronously, so its state lives in arrays
 // reused from call to call (a Set per object was ~1.3 KB of garbage per request, docs/performance.md).
@@ -63,22 +60,6 @@ const starts = new Int32Array(MAX_DEPTH + 1);
 const isObject = new Uint8Array(MAX_DEPTH + 1);
 const bigNames: (Set<string> | null)[] = new Array<Set<string> | null>(MAX_DEPTH + 1).fill(null);
 const bigLowers: (Set<string> | null)[] = new Array<Set<string> | null>(MAX_DEPTH + 1).fill(null);
-
-/** Index of the quote that ends the string whose opening quote is at `start` (valid JSON text). */
-export function stringEnd(text: string, start: number): number {
-  let i = text.indexOf('"', start + 1);
-  for (;;) {
-    let slashes = 0;
-    while (text.charCodeAt(i - 1 - slashes) === BACKSLASH) slashes++;
-    if (slashes % 2 === 0) return i;
-    i = text.indexOf('"', i + 1);
-  }
-}
-
-function memberName(text: string, start: number, end: number): string {
-  const raw = text.slice(start + 1, end);
-  return raw.includes('\\') ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
-}
 
 /** Has the object at `depth` a member `name` already (`pool` from `from` on, or its Set)? */
 function seen(pool: string[], big: (Set<string> | null)[], depth: number, name: string): boolean {

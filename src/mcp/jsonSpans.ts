@@ -6,7 +6,7 @@
 // Runs on text JSON.parse accepted. Off the path values are skipped with a bracket count, not
 // recursion, so a child's deeply nested line cannot overflow the stack; only the path recurses.
 
-import { stringEnd } from './jsonShape.js';
+import { CLOSE_ARRAY, CLOSE_OBJECT, COMMA, memberName, OPEN_ARRAY, OPEN_OBJECT, QUOTE, stringEnd } from './jsonText.js';
 
 export interface Span {
   /** Index of the value's first character. */
@@ -14,14 +14,6 @@ export interface Span {
   /** Index after its last character. */
   readonly end: number;
 }
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_OBJECT = 123;
-const CLOSE_OBJECT = 125;
-const OPEN_ARRAY = 91;
-const CLOSE_ARRAY = 93;
-const COMMA = 44;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
@@ -54,11 +46,6 @@ function skipValue(text: string, i: number): number {
   return i;
 }
 
-function nameAt(text: string, start: number, end: number): string {
-  const raw = text.slice(start + 1, end);
-  return raw.includes(String.fromCharCode(BACKSLASH)) ? (JSON.parse(text.slice(start, end + 1)) as string) : raw;
-}
-
 /** In the object at `i`: the span at path[level..], undefined when absent, null when a name on the path repeats. */
 function findIn(text: string, i: number, path: readonly string[], level: number): Span | undefined | null {
   let found: Span | undefined | null;
@@ -67,7 +54,7 @@ function findIn(text: string, i: number, path: readonly string[], level: number)
   if (text.charCodeAt(i) === CLOSE_OBJECT) return undefined;
   for (;;) {
     const nameEnd = stringEnd(text, i);
-    const name = nameAt(text, i, nameEnd);
+    const name = memberName(text, i, nameEnd);
     const start = skipSpace(text, skipSpace(text, nameEnd + 1) + 1); // past the colon
     const end = skipValue(text, start);
     if (name === path[level]) {
