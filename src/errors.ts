@@ -3,6 +3,7 @@
 // message text.
 
 import type { ServerResponse } from 'node:http';
+import { memberValueSpan } from './mcp/jsonSpans.js';
 
 /** A JSON-RPC id as the client sent it: string, number, or absent (notification / unparsed). */
 export type JsonRpcId = string | number | null | undefined;
@@ -79,6 +80,8 @@ export class Rejection {
   readonly data: unknown;
   /** Why, for logs and dry-run only — never sent to the client. */
   readonly reason: string | undefined;
+  /** The id's JSON text as the client wrote it (withIdFrom), when a double would print it otherwise. */
+  #idText: string | undefined;
 
   constructor(
     kind: RejectionKind,
@@ -96,9 +99,28 @@ export class Rejection {
     this.reason = opts?.reason;
   }
 
+  /**
+   * This rejection answering with the id exactly as `judged` (the request's bytes) wrote it.
+   * JSON.stringify prints a number's double: 9007199254740993 would come back as ...992, 1e400 as
+   * null, and the client could not match the answer to its request. Small integers (every id a
+   * client library sends) print back the same and are not looked up.
+   */
+  withIdFrom(judged: Buffer | null | undefined): Rejection {
+    const id = this.id;
+    if (typeof id !== 'number' || judged === null || judged === undefined || (Number.isSafeInteger(id) && !Object.is(id, -0))) return this;
+    const text = judged.toString('utf8');
+    const span = memberValueSpan(text, ['id']);
+    if (!span) return this;
+    const idText = text.slice(span.start, span.end);
+    if (JSON.parse(idText) !== id) return this;
+    const exact = new Rejection(this.kind, id, { headers: this.headers as Record<string, string> | undefined, data: this.data, reason: this.reason });
+    exact.#idText = idText;
+    return exact;
+  }
+
   /** The JSON-RPC 2.0 error body; `id` omitted when none was parsed (SPEC §7). */
   body(): string {
-    const idPart = this.id === undefined ? '' : `"id":${JSON.stringify(this.id)},`;
+    const idPart = this.id === undefined ? '' : `"id":${this.#idText ?? JSON.stringify(this.id)},`;
     const dataPart = this.data === undefined ? '' : `,"data":${JSON.stringify(this.data)}`;
     return `{"jsonrpc":"2.0",${idPart}"error":{"code":${this.code},"message":${JSON.stringify(this.message)}${dataPart}}}`;
   }

@@ -95,7 +95,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
       if (outcome.rejectedBy && trace.at(-1)?.stage !== outcome.rejectedBy) {
         trace.push({ stage: outcome.rejectedBy, outcome: 'reject', summary: `failed: ${r.reason ?? r.message}` });
       }
-      const { status, headers, body } = r.response();
+      const { status, headers, body } = r.withIdFrom(ctx.body).response();
       return {
         verdict: 'reject',
         ...(outcome.rejectedBy ? { rejectedBy: outcome.rejectedBy } : {}),

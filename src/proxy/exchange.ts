@@ -191,7 +191,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#filterFailed = true;
     controller.abort(new Error(reason));
     this.#noteFailure(reason);
-    writeRejection(this.#res, new Rejection(kind, this.#ctx.mcp?.id, { reason }));
+    writeRejection(this.#res, new Rejection(kind, this.#ctx.mcp?.id, { reason }).withIdFrom(this.#ctx.body));
   }
 
   #writeHeld(held: HeldAnswer): void {
@@ -225,7 +225,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     const kind = TIMEOUT_CODES.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNREACHABLE';
     this.#noteFailure(reason);
-    writeRejection(res, new Rejection(kind, this.#ctx.mcp?.id, { reason }));
+    writeRejection(res, new Rejection(kind, this.#ctx.mcp?.id, { reason }).withIdFrom(this.#ctx.body));
   }
 
   #noteFailure(reason: string): void {

@@ -185,7 +185,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
       // Answered before the body was read: keep reading (and dropping) it a while, so a client
       // still sending sees the answer instead of a reset (SPEC §14, nginx's lingering close).
       if (!ctx.req.complete) lingerAfterAnswer(ctx.req);
-      writeRejection(ctx.res, rejection);
+      writeRejection(ctx.res, rejection.withIdFrom(ctx.body));
     }
     return true;
   }
@@ -207,7 +207,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     ctx.rejectedBy = ctx.rejectedBy ?? 'server';
     ctx.reason = reason;
     this.#logger.error({ err }, 'internal error while handling a request');
-    if (!ctx.res.destroyed) writeRejection(ctx.res, new Rejection('INTERNAL', ctx.mcp?.id, { reason }));
+    if (!ctx.res.destroyed) writeRejection(ctx.res, new Rejection('INTERNAL', ctx.mcp?.id, { reason }).withIdFrom(ctx.body));
   }
 
   responseClosed(ctx: ServerRequestContext): void {

@@ -34,7 +34,7 @@ export function queryParam(url: string, name: string): string | null | undefined
 export function reject(ctx: RequestContext, res: ServerResponse, rejection: Rejection): void {
   ctx.rejectedBy = 'stdio';
   ctx.reason = rejection.reason;
-  writeRejection(res, rejection);
+  writeRejection(res, rejection.withIdFrom(ctx.body));
 }
 
 /** 202 for notifications and responses a client POSTs: nothing to answer. */
