@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_CODE_VALUE, RATE_LIMIT_CODES, RATE_LIMIT_FAILURE_MODES, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
 import { validateCommand } from './validate.js';
 import { parseAllowUnenforced } from '../config/unenforced.js';
+import { hostProblem } from '../config/hostSyntax.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +22,13 @@ function integer(min: number, max: number, what: string): (value: string) => num
     if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (an integer from ${min} to ${max}).`);
     return n;
   };
+}
+
+/** `--host`: judged like the config's `host` (an empty value would listen on every interface). */
+function listenHost(value: string): string {
+  const problem = value === '' ? 'must not be empty (it would listen on every interface; say 0.0.0.0 or :: for that)' : hostProblem(value, { zone: true });
+  if (problem !== null) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }
 
 /** `--rate-limit-timeout <duration>`: a Go duration, > 0 and <= 5s, in milliseconds. */
@@ -92,7 +100,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .command('run')
     .description('validate the config, connect Redis, start the upstream and serve')
     .requiredOption('-c, --config <file>', 'RunConfig JSON file')
-    .option('--host <host>', 'address to listen on (overrides host)')
+    .option('--host <host>', 'address to listen on (overrides host)', listenHost)
     .option('--port <port>', 'port to listen on (overrides port)', integer(0, 65535, 'a port'))
     .addOption(storeOption())
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))

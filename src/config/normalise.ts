@@ -3,6 +3,7 @@
 // resolved, CLI overrides applied. Pure: everything it needs is passed in.
 
 import { parseHostPort } from './address.js';
+import { bareHost } from './hostSyntax.js';
 import { parseDuration } from './duration.js';
 import type {
   OidcSource,
@@ -154,7 +155,8 @@ export function normalise({ file: f, source, overrides, env, secrets, redisFiles
     source,
     name: f.name,
     transport: f.transport ?? 'stdio',
-    host: overrides.host ?? f.host ?? DEFAULTS.host,
+    // A socket takes IPv6 without brackets; the rules (and --host's parser) accepted both forms.
+    host: bareHost(overrides.host ?? f.host ?? DEFAULTS.host),
     port: overrides.port ?? f.port ?? DEFAULTS.port,
     upstream: upstream(f),
     trustProxyHeaders: f.trust_proxy_headers ?? false,

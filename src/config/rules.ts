@@ -8,6 +8,7 @@ import { Findings, isObject } from './findings.js';
 import type { StoreKind } from './types.js';
 import { checkWebhooks, WEBHOOK_LISTS } from './webhookRules.js';
 import { checkRedis } from './redisRules.js';
+import { hostProblem, type HostRules } from './hostSyntax.js';
 
 export interface RuleContext {
   /** `--store`: with "memory" rate limiting needs no Redis. */
@@ -60,6 +61,13 @@ function checkTransport(doc: Record<string, unknown>, out: Findings): void {
   }
 }
 
+/** `host` is listened on, `target_host` pasted into the upstream origin: both must be hosts. */
+function checkHost(value: unknown, path: string, rules: HostRules, out: Findings): void {
+  if (typeof value !== 'string' || value === '') return; // the schema step reports type and ""
+  const problem = hostProblem(value, rules);
+  if (problem !== null) out.error(path, problem);
+}
+
 function checkBucket(bucket: unknown, path: string, out: Findings): void {
   if (isObject(bucket)) checkDuration(bucket.refillPeriod, `${path}/refillPeriod`, out);
 }
@@ -100,6 +108,8 @@ function checkRateLimit(rl: Record<string, unknown>, authenticated: boolean, out
 export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void {
   if (!isObject(doc)) return;
   checkTransport(doc, out);
+  checkHost(doc.host, '/host', { zone: true }, out);
+  checkHost(doc.target_host, '/target_host', {}, out);
   // null, like Go's nil pointer, is no authentication.
   if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, isObject(doc.oidc_config), out);
   checkRedis(doc, ctx, out);
