@@ -52,8 +52,11 @@ function checkTransport(doc: Record<string, unknown>, out: Findings): void {
   if (remote === undefined && doc.target_port === undefined) {
     out.error('/remote_url', `transport "${effective}" needs remote_url or target_port (where the upstream MCP server listens)`);
   }
-  // The scheme (http or https) is the schema's rule.
-  if (typeof remote === 'string' && URL.canParse(remote)) {
+  // The scheme (http or https) is the schema's rule; its "uri" format lets through what the URL
+  // parser (normalise, the proxy) refuses: "http://", a port above 65535.
+  if (typeof remote === 'string' && !URL.canParse(remote)) {
+    out.errorOnce('/remote_url', `must be an absolute http or https URL such as "https://mcp.example.com/mcp", got ${JSON.stringify(remote)}`);
+  } else if (typeof remote === 'string') {
     if (doc.target_port !== undefined || doc.target_host !== undefined) out.warn('target_host/target_port are ignored: remote_url is set');
   }
   for (const f of ['command', 'cmd_args', 'env_vars', 'proxy_mode']) {
