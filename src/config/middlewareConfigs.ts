@@ -11,6 +11,7 @@
 
 import { Findings, isObject } from './findings.js';
 import { isSet, isUnenforced } from './unenforced.js';
+import { goField } from './goJsonKey.js';
 
 /**
  * Every middleware type of ToolHive's runner (pkg/runner/middleware.go,
@@ -43,7 +44,8 @@ const TOOLHIVE_MIDDLEWARE: ReadonlyMap<string, readonly string[]> = new Map([
 /** The fields an entry is built from. */
 function sources(type: string, parameters: unknown): readonly string[] | undefined {
   // ToolHive always adds "auth"; with no OIDC config it accepts every request as the local user.
-  if (type === 'auth' && !(isObject(parameters) && isSet(parameters.oidc_config))) return [];
+  // Go reads "OIDC_Config" as oidc_config (goJsonKey.ts).
+  if (type === 'auth' && !(isObject(parameters) && isSet(goField(parameters, 'oidc_config')))) return [];
   return TOOLHIVE_MIDDLEWARE.get(type);
 }
 
