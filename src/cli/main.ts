@@ -77,6 +77,17 @@ const allowUnenforcedOption = (): Option =>
     allowUnenforced,
   );
 
+/** A single-valued flag: given twice, commander would keep the last one silently. */
+function once(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError(`given twice (${JSON.stringify(previous)} and ${JSON.stringify(value)}): give it once.`);
+  return value;
+}
+
+/** True when --version comes with anything else: commander would print the version and exit 0. */
+function versionWithMore(args: readonly string[]): boolean {
+  return args.length > 1 && args.some((a) => a === '--version' || a === '-V');
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -99,7 +110,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
   program
     .command('run')
     .description('validate the config, connect Redis, start the upstream and serve')
-    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file', once)
     .option('--host <host>', 'address to listen on (overrides host)', listenHost)
     .option('--port <port>', 'port to listen on (overrides port)', integer(0, 65535, 'a port'))
     .addOption(storeOption())
@@ -142,7 +153,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .command('validate')
     .description('check a config and print the middleware chain `run` would build')
     .argument('[file]', 'RunConfig JSON file')
-    .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)')
+    .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)', once)
     .option('--json', 'print the result as one JSON object', false)
     .addOption(storeOption())
     .addOption(allowUnenforcedOption())
@@ -158,8 +169,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
   program
     .command('dry-run')
     .description('pass one JSON-RPC request through the real chain, without reaching the upstream')
-    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
-    .requiredOption('--request <json|@file|->', 'the request body: inline JSON, @file, or - for stdin')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file', once)
+    .requiredOption('--request <json|@file|->', 'the request body: inline JSON, @file, or - for stdin', once)
     .option('-H, --header <header>', "a request header 'Name: value' (repeatable)", collect, [])
     .option('--consume', 'take tokens from the buckets (by default they are only read)', false)
     .option('--json', 'print the result as one JSON object', false)
@@ -187,6 +198,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     });
 
   try {
+    if (versionWithMore(argv.slice(2))) program.error('error: --version takes nothing else: run thv-proxy --version alone', { exitCode: EXIT.USAGE, code: 'thv.usage' });
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
