@@ -33,8 +33,9 @@ t.test('§1 dry-run: two --request flags are a usage error, not one silently dro
 
 t.test('§1 run, validate and dry-run: two --config flags are a usage error', async (t) => {
   for (const cmd of [['run'], ['validate'], ['dry-run', '--request', '{}']]) {
+    const what = cmd.join(' ');
     const r = await cli(...cmd, '--config', '/a.json', '--config', '/b.json');
-    t.equal(r.code, 2, cmd[0]);
-    t.match(r.stderr, /--config.*given twice/, cmd[0]);
+    t.equal(r.code, 2, what);
+    t.match(r.stderr, /--config.*given twice/, what);
   }
 });
