@@ -11,6 +11,7 @@ import type { Report } from '../chain/stage.js';
 import type { OidcSource } from '../config/types.js';
 import { fileErrorCause } from '../config/findings.js';
 import { readCaBundle } from '../config/tlsFiles.js';
+import { goFoldKey } from '../config/goJsonKey.js';
 import { isObject as isJsonObject } from '../config/findings.js';
 import { literalAddressBlocked } from './addressGuard.js';
 
@@ -36,11 +37,11 @@ export type OidcKey = (typeof OIDC_KEYS)[number];
 export const CLIENT_SECRET_ENV = 'THV_OIDC_CLIENT_SECRET';
 
 /**
- * Go's case folding for ASCII keys (bytes.EqualFold): besides upper/lower case, the Kelvin sign
- * folds to "k" and the long s to "s".
+ * Go's case folding of keys (config/goJsonKey.ts): besides upper/lower case, the Kelvin sign
+ * folds to "k", the long s to "s", the dotless and dotted i to "i". Lower-cased for reading.
  */
 export function foldKey(key: string): string {
-  return key.replace(/\u212a/g, 'k').replace(/\u017f/g, 's').toLowerCase();
+  return goFoldKey(key).toLowerCase();
 }
 
 const BY_FOLDED: ReadonlyMap<string, OidcKey> = new Map(OIDC_KEYS.map((k) => [foldKey(k), k]));

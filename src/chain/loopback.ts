@@ -8,9 +8,11 @@ import net from 'node:net';
 
 /** Canonical text of an IP address (IPv6 compressed, lower-case), or undefined when not an IP. */
 function canonicalIp(host: string): string | undefined {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (net.isIPv4(bare)) return bare;
-  if (!net.isIPv6(bare)) return undefined;
+  const bracketless = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (net.isIPv4(bracketless)) return bracketless;
+  if (!net.isIPv6(bracketless)) return undefined;
+  // A zone ("fe80::1%eth0", a valid listen address) names an interface; the URL parser refuses it.
+  const bare = bracketless.split('%')[0] as string;
   // The URL parser compresses and lower-cases IPv6 literals and writes mapped IPv4 in hex.
   return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
 }

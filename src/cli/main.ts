@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from '../config/duration.js';
 import { LOG_FORMATS, LOG_LEVELS, RATE_LIMIT_CODE_VALUE, RATE_LIMIT_CODES, RATE_LIMIT_FAILURE_MODES, RATE_LIMIT_TIMEOUT_MAX_MS, STORE_KINDS, type DryRunOptions, type Output, type RunOptions, type ValidateOptions } from './options.js';
 import { validateCommand } from './validate.js';
 import { parseAllowUnenforced } from '../config/unenforced.js';
+import { hostProblem } from '../config/hostSyntax.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +22,13 @@ function integer(min: number, max: number, what: string): (value: string) => num
     if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (an integer from ${min} to ${max}).`);
     return n;
   };
+}
+
+/** `--host`: judged like the config's `host` (an empty value would listen on every interface). */
+function listenHost(value: string): string {
+  const problem = value === '' ? 'must not be empty (it would listen on every interface; say 0.0.0.0 or :: for that)' : hostProblem(value, { zone: true });
+  if (problem !== null) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }
 
 /** `--rate-limit-timeout <duration>`: a Go duration, > 0 and <= 5s, in milliseconds. */
@@ -69,6 +77,17 @@ const allowUnenforcedOption = (): Option =>
     allowUnenforced,
   );
 
+/** A single-valued flag: given twice, commander would keep the last one silently. */
+function once(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError(`given twice (${JSON.stringify(previous)} and ${JSON.stringify(value)}): give it once.`);
+  return value;
+}
+
+/** True when --version comes with anything else: commander would print the version and exit 0. */
+function versionWithMore(args: readonly string[]): boolean {
+  return args.length > 1 && args.some((a) => a === '--version' || a === '-V');
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -91,8 +110,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
   program
     .command('run')
     .description('validate the config, connect Redis, start the upstream and serve')
-    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
-    .option('--host <host>', 'address to listen on (overrides host)')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file', once)
+    .option('--host <host>', 'address to listen on (overrides host)', listenHost)
     .option('--port <port>', 'port to listen on (overrides port)', integer(0, 65535, 'a port'))
     .addOption(storeOption())
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
@@ -134,7 +153,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     .command('validate')
     .description('check a config and print the middleware chain `run` would build')
     .argument('[file]', 'RunConfig JSON file')
-    .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)')
+    .option('-c, --config <file>', 'RunConfig JSON file (instead of the argument)', once)
     .option('--json', 'print the result as one JSON object', false)
     .addOption(storeOption())
     .addOption(allowUnenforcedOption())
@@ -150,8 +169,8 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
   program
     .command('dry-run')
     .description('pass one JSON-RPC request through the real chain, without reaching the upstream')
-    .requiredOption('-c, --config <file>', 'RunConfig JSON file')
-    .requiredOption('--request <json|@file|->', 'the request body: inline JSON, @file, or - for stdin')
+    .requiredOption('-c, --config <file>', 'RunConfig JSON file', once)
+    .requiredOption('--request <json|@file|->', 'the request body: inline JSON, @file, or - for stdin', once)
     .option('-H, --header <header>', "a request header 'Name: value' (repeatable)", collect, [])
     .option('--consume', 'take tokens from the buckets (by default they are only read)', false)
     .option('--json', 'print the result as one JSON object', false)
@@ -179,6 +198,7 @@ export async function main(argv: string[], io: Output = process_): Promise<numbe
     });
 
   try {
+    if (versionWithMore(argv.slice(2))) program.error('error: --version takes nothing else: run thv-proxy --version alone', { exitCode: EXIT.USAGE, code: 'thv.usage' });
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {

@@ -13,6 +13,14 @@ export class Findings {
     this.errors.push({ path, message });
   }
 
+  /**
+   * An error, unless one is already reported at `path`: the semantic rules re-check some values
+   * the schema judged too (a URL its "uri" format let through), and one line per field is enough.
+   */
+  errorOnce(path: string, message: string): void {
+    if (!this.errors.some((e) => e.path === path)) this.error(path, message);
+  }
+
   warn(message: string): void {
     this.warnings.push(message);
   }

@@ -5,7 +5,7 @@
 
 import { ThvError } from '../errors.js';
 import { compileChain, rememberPlan } from '../chain/plan.js';
-import { Findings } from './findings.js';
+import { Findings, isObject } from './findings.js';
 import { deepFreeze } from './freeze.js';
 import { parseJsonText } from './jsonText.js';
 import { normalise, type LoadOverrides } from './normalise.js';
@@ -15,6 +15,7 @@ import { checkSchema, ignoredFieldWarnings } from './schema.js';
 import type { ConfigProblem, ProxyConfig, RunConfigFile } from './types.js';
 import { checkUnenforced, isUnenforced } from './unenforced.js';
 import { checkMiddlewareConfigs } from './middlewareConfigs.js';
+import { middlewareBodyLimit } from './middlewareParams.js';
 import { exposureWarning } from './exposure.js';
 import { resolveWebhookFiles } from './webhookFiles.js';
 import { resolveRedisFiles } from './redisFiles.js';
@@ -50,12 +51,14 @@ export function loadConfigText(text: string, source: string, overrides: LoadOver
     const allow = new Set(overrides.allowUnenforced ?? []);
     checkUnenforced(doc, allow, out);
     checkMiddlewareConfigs(doc, allow, out);
+    const ownBodyLimit = overrides.maxBodyBytes ?? (isObject(doc) && typeof doc.max_body_bytes === 'number' ? doc.max_body_bytes : undefined);
+    const middlewareMaxBodyBytes = middlewareBodyLimit(doc, ownBodyLimit, out);
     checkRules(doc, { store: overrides.store ?? 'redis' }, out);
     const secrets = resolveWebhookFiles(doc, env, out);
     const redisFiles = resolveRedisFiles(doc, env, overrides.store ?? 'redis', out);
     if (out.errors.length > 0) return { ok: false, errors: out.errors, warnings: out.warnings };
 
-    const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets, redisFiles });
+    const config = normalise({ file: doc as RunConfigFile, source, overrides, env, secrets, redisFiles, middlewareMaxBodyBytes });
     const exposed = exposureWarning(config);
     if (exposed !== null) out.warn(exposed);
     const frozen = deepFreeze(config);

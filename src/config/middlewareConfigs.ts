@@ -11,6 +11,8 @@
 
 import { Findings, isObject } from './findings.js';
 import { isSet, isUnenforced } from './unenforced.js';
+import { goField } from './goJsonKey.js';
+import { parameterDisagreement } from './middlewareParams.js';
 
 /**
  * Every middleware type of ToolHive's runner (pkg/runner/middleware.go,
@@ -18,7 +20,7 @@ import { isSet, isUnenforced } from './unenforced.js';
  * enforces nothing or thv-proxy always runs it.
  */
 const TOOLHIVE_MIDDLEWARE: ReadonlyMap<string, readonly string[]> = new Map([
-  ['bodylimit', []], // thv-proxy's body limit is always on
+  ['bodylimit', []], // thv-proxy's body limit is always on, and honours max_bytes (middlewareParams.ts)
   ['origin', []], // the Host/Origin guard
   ['mcp-parser', []],
   ['recovery', []],
@@ -43,7 +45,8 @@ const TOOLHIVE_MIDDLEWARE: ReadonlyMap<string, readonly string[]> = new Map([
 /** The fields an entry is built from. */
 function sources(type: string, parameters: unknown): readonly string[] | undefined {
   // ToolHive always adds "auth"; with no OIDC config it accepts every request as the local user.
-  if (type === 'auth' && !(isObject(parameters) && isSet(parameters.oidc_config))) return [];
+  // Go reads "OIDC_Config" as oidc_config (goJsonKey.ts).
+  if (type === 'auth' && !(isObject(parameters) && isSet(goField(parameters, 'oidc_config')))) return [];
   return TOOLHIVE_MIDDLEWARE.get(type);
 }
 
@@ -75,12 +78,23 @@ function judge(entry: Record<string, unknown> & { type: string }, doc: Record<st
   return null;
 }
 
+/** An accepted entry whose parameters copy a typed field must agree with it (middlewareParams.ts). */
+function checkParameters(type: string, parameters: unknown, i: number, doc: Record<string, unknown>, allow: ReadonlySet<string>, out: Findings): void {
+  const d = parameterDisagreement(type, parameters, doc);
+  if (d === null) return;
+  if (allow.has('middleware_configs')) out.warn(`middleware_configs/${i}/parameters/${d.key}: ${d.message} (--allow-unenforced)`);
+  else out.error(`/middleware_configs/${i}/parameters/${d.key}`, `${d.message}; ${d.remedy}, or pass --allow-unenforced middleware_configs`);
+}
+
 export function checkMiddlewareConfigs(doc: unknown, allow: ReadonlySet<string>, out: Findings): void {
   if (!isObject(doc) || !Array.isArray(doc.middleware_configs)) return;
   doc.middleware_configs.forEach((entry: unknown, i) => {
     if (!isObject(entry) || typeof entry.type !== 'string') return; // the schema step reports it
     const problem = judge(entry as Record<string, unknown> & { type: string }, doc);
-    if (problem === null) return;
+    if (problem === null) {
+      checkParameters(entry.type, entry.parameters, i, doc, allow, out);
+      return;
+    }
     // Naming a field accepts the middleware built from it, whichever of its fields was named.
     const fields = sources(entry.type, entry.parameters) ?? [];
     if (allow.has('middleware_configs') || fields.some((f) => isUnenforced(f) && allow.has(f))) {

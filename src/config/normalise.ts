@@ -3,6 +3,7 @@
 // resolved, CLI overrides applied. Pure: everything it needs is passed in.
 
 import { parseHostPort } from './address.js';
+import { bareHost } from './hostSyntax.js';
 import { parseDuration } from './duration.js';
 import type {
   OidcSource,
@@ -54,6 +55,8 @@ export interface NormaliseInput {
   readonly secrets: WebhookSecrets;
   /** TLS material of session_redis, from redisFiles.ts; absent: plaintext. */
   readonly redisFiles?: RedisFiles | undefined;
+  /** The smallest max_bytes of middleware_configs' bodylimit entries (middlewareParams.ts). */
+  readonly middlewareMaxBodyBytes?: number | undefined;
 }
 
 function bucket(b: BucketFile | undefined): Bucket | null {
@@ -147,20 +150,22 @@ function oidcSource(f: RunConfigFile, env: NodeJS.ProcessEnv): OidcSource {
   };
 }
 
-export function normalise({ file: f, source, overrides, env, secrets, redisFiles }: NormaliseInput): ProxyConfig {
+export function normalise({ file: f, source, overrides, env, secrets, redisFiles, middlewareMaxBodyBytes }: NormaliseInput): ProxyConfig {
   const store = overrides.store ?? 'redis';
   const rl = f.rate_limit_config ? rateLimit(f.rate_limit_config, f.rate_limit_namespace ?? DEFAULTS.namespace) : null;
   return {
     source,
     name: f.name,
     transport: f.transport ?? 'stdio',
-    host: overrides.host ?? f.host ?? DEFAULTS.host,
+    // A socket takes IPv6 without brackets; the rules (and --host's parser) accepted both forms.
+    host: bareHost(overrides.host ?? f.host ?? DEFAULTS.host),
     port: overrides.port ?? f.port ?? DEFAULTS.port,
     upstream: upstream(f),
     trustProxyHeaders: f.trust_proxy_headers ?? false,
     allowedOrigins: f.allowed_origins ?? [],
     allowedHosts: f.allowed_hosts ?? [],
-    maxBodyBytes: overrides.maxBodyBytes ?? f.max_body_bytes ?? DEFAULTS.maxBodyBytes,
+    // A ToolHive replica enforces a bodylimit entry's max_bytes: the stricter limit applies.
+    maxBodyBytes: Math.min(overrides.maxBodyBytes ?? f.max_body_bytes ?? DEFAULTS.maxBodyBytes, middlewareMaxBodyBytes ?? Infinity),
     rateLimit: rl,
     store,
     redis: rl !== null && store === 'redis' ? redis(f, env, redisFiles ?? { tls: null, sentinelTls: null }) : null,

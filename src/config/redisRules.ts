@@ -5,6 +5,7 @@
 // separate step (redisFiles.ts): these rules touch no disk and no environment.
 
 import { parseHostPort } from './address.js';
+import { hostProblem } from './hostSyntax.js';
 import { DurationError, parseDuration } from './duration.js';
 import { Findings, isObject } from './findings.js';
 import type { StoreKind } from './types.js';
@@ -33,9 +34,10 @@ export function dialTimeoutMs(value: string | undefined): number {
 }
 
 function checkAddress(value: unknown, path: string, out: Findings): void {
-  if (typeof value === 'string' && value !== '' && parseHostPort(value) === null) {
-    out.error(path, `${HOST_PORT}, got ${JSON.stringify(value)}`);
-  }
+  if (typeof value !== 'string' || value === '') return;
+  const hp = parseHostPort(value);
+  if (hp === null) out.error(path, `${HOST_PORT}, got ${JSON.stringify(value)}`);
+  else if (hostProblem(hp.host) !== null) out.error(path, `${HOST_PORT}: its host ${hostProblem(hp.host)}`);
 }
 
 function checkTls(tls: unknown, path: string, out: Findings): void {

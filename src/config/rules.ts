@@ -8,6 +8,7 @@ import { Findings, isObject } from './findings.js';
 import type { StoreKind } from './types.js';
 import { checkWebhooks, WEBHOOK_LISTS } from './webhookRules.js';
 import { checkRedis } from './redisRules.js';
+import { hostProblem, type HostRules } from './hostSyntax.js';
 
 export interface RuleContext {
   /** `--store`: with "memory" rate limiting needs no Redis. */
@@ -51,13 +52,23 @@ function checkTransport(doc: Record<string, unknown>, out: Findings): void {
   if (remote === undefined && doc.target_port === undefined) {
     out.error('/remote_url', `transport "${effective}" needs remote_url or target_port (where the upstream MCP server listens)`);
   }
-  // The scheme (http or https) is the schema's rule.
-  if (typeof remote === 'string' && URL.canParse(remote)) {
+  // The scheme (http or https) is the schema's rule; its "uri" format lets through what the URL
+  // parser (normalise, the proxy) refuses: "http://", a port above 65535.
+  if (typeof remote === 'string' && !URL.canParse(remote)) {
+    out.errorOnce('/remote_url', `must be an absolute http or https URL such as "https://mcp.example.com/mcp", got ${JSON.stringify(remote)}`);
+  } else if (typeof remote === 'string') {
     if (doc.target_port !== undefined || doc.target_host !== undefined) out.warn('target_host/target_port are ignored: remote_url is set');
   }
   for (const f of ['command', 'cmd_args', 'env_vars', 'proxy_mode']) {
     if (doc[f] !== undefined) out.warn(`${f} is ignored with transport "${effective}"`);
   }
+}
+
+/** `host` is listened on, `target_host` pasted into the upstream origin: both must be hosts. */
+function checkHost(value: unknown, path: string, rules: HostRules, out: Findings): void {
+  if (typeof value !== 'string' || value === '') return; // the schema step reports type and ""
+  const problem = hostProblem(value, rules);
+  if (problem !== null) out.error(path, problem);
 }
 
 function checkBucket(bucket: unknown, path: string, out: Findings): void {
@@ -100,6 +111,8 @@ function checkRateLimit(rl: Record<string, unknown>, authenticated: boolean, out
 export function checkRules(doc: unknown, ctx: RuleContext, out: Findings): void {
   if (!isObject(doc)) return;
   checkTransport(doc, out);
+  checkHost(doc.host, '/host', { zone: true }, out);
+  checkHost(doc.target_host, '/target_host', {}, out);
   // null, like Go's nil pointer, is no authentication.
   if (isObject(doc.rate_limit_config)) checkRateLimit(doc.rate_limit_config, isObject(doc.oidc_config), out);
   checkRedis(doc, ctx, out);

@@ -10,6 +10,7 @@
 
 import { Findings, isObject } from './findings.js';
 import { RUNCONFIG_SCHEMA } from './schema.js';
+import { goField } from './goJsonKey.js';
 
 export interface UnenforcedField {
   /** Top-level RunConfig field. */
@@ -30,8 +31,10 @@ export const UNENFORCED_FIELDS: readonly UnenforcedField[] = [
   {
     field: 'header_forward',
     does: 'adds these headers to every upstream request',
-    // addHeaderForwardMiddleware: only for a remote_url, and only when there are headers.
-    acts: (v, doc) => isSet(doc.remote_url) && isObject(v) && (hasEntries(v.add_plaintext_headers) || hasEntries(v.add_headers_from_secret)),
+    // addHeaderForwardMiddleware: only for a remote_url, and only when there are headers. Go
+    // reads "Add_Plaintext_Headers" as add_plaintext_headers (goJsonKey.ts).
+    acts: (v, doc) =>
+      isSet(doc.remote_url) && isObject(v) && (hasEntries(goField(v, 'add_plaintext_headers')) || hasEntries(goField(v, 'add_headers_from_secret'))),
   },
   { field: 'remote_auth_config', does: 'authenticates to the remote server with OAuth' },
   { field: 'additional_middleware_configs', does: 'runs these extra middleware on every request' },

@@ -49,7 +49,12 @@ function checkTimeout(value: unknown, path: string, out: Findings): void {
 }
 
 function checkUrl(url: unknown, insecure: boolean, name: string, path: string, out: Findings): void {
-  if (typeof url !== 'string' || !URL.canParse(url)) return; // the schema step reports it
+  if (typeof url !== 'string') return; // the schema step reports the type
+  // The schema's "uri" format lets through what the URL parser (and so the webhook client) refuses.
+  if (!URL.canParse(url)) {
+    out.errorOnce(path, `webhook ${name}: must be an absolute https URL such as "https://policy.example/validate", got ${JSON.stringify(url)}`);
+    return;
+  }
   const protocol = new URL(url).protocol;
   if (protocol === 'https:') return;
   // Other schemes are the schema's rule (pattern); http needs insecure_skip_verify, which it cannot say.

@@ -1,0 +1,35 @@
+// How ToolHive (Go's encoding/json) matches an object key to a field name: an exact match, else a
+// case-insensitive one. Wherever the loader looks up a ToolHive field inside an object it does
+// not validate key by key (header_forward, middleware_configs parameters, oidc_config), it must
+// find what Go would find, or a key spelled "Add_Plaintext_Headers" is acted on by a ToolHive
+// replica and silently skipped here.
+
+/**
+ * Go 1.21+'s foldName: ASCII letters upper-cased, every other rune mapped through
+ * unicode.ToUpper(unicode.ToLower(r)) — so "ſ" (U+017F) folds with "s", "ı" (U+0131) with "i",
+ * and the Kelvin sign (U+212A) with "k". Go's mappings are the simple (one rune) ones: where
+ * JavaScript's full mapping gives several letters ("ß" -> "SS"), Go keeps the rune; U+0130 "İ" is
+ * the one rune whose lower case JavaScript writes as two, and Go's simple mapping is its first.
+ */
+export function goFoldKey(key: string): string {
+  let out = '';
+  for (const ch of key) {
+    if (ch.charCodeAt(0) < 0x80) {
+      out += ch.toUpperCase();
+      continue;
+    }
+    const lower = [...ch.toLowerCase()];
+    const l = lower.length === 1 ? (lower[0] as string) : ch === '\u0130' ? (lower[0] as string) : ch;
+    const upper = [...l.toUpperCase()];
+    out += upper.length === 1 ? (upper[0] as string) : l;
+  }
+  return out;
+}
+
+/** The value Go would decode into field `name`: the last key that matches (Go decodes in order). */
+export function goField(obj: Readonly<Record<string, unknown>>, name: string): unknown {
+  const folded = goFoldKey(name);
+  let value: unknown;
+  for (const [key, v] of Object.entries(obj)) if (key === name || goFoldKey(key) === folded) value = v;
+  return value;
+}
