@@ -5,11 +5,13 @@
 // replica and silently skipped here.
 
 /**
- * Go 1.21+'s foldName: ASCII letters upper-cased, every other rune mapped through
- * unicode.ToUpper(unicode.ToLower(r)) — so "ſ" (U+017F) folds with "s", "ı" (U+0131) with "i",
- * and the Kelvin sign (U+212A) with "k". Go's mappings are the simple (one rune) ones: where
- * JavaScript's full mapping gives several letters ("ß" -> "SS"), Go keeps the rune; U+0130 "İ" is
- * the one rune whose lower case JavaScript writes as two, and Go's simple mapping is its first.
+ * A fold at least as wide as Go's. Go (encoding/json's foldName) folds ASCII letters to upper case
+ * and every other rune to the smallest of its Unicode simple-fold orbit, so "ſ" (U+017F) matches
+ * "s" and the Kelvin sign (U+212A) "k". This maps non-ASCII runes through the simple
+ * unicode.ToUpper(unicode.ToLower(r)), which finds those two and also matches "ı" (U+0131) and
+ * "İ" (U+0130) with "i", which Go does not: a key Go would ignore is then judged as the field —
+ * refused or enforced here, never skipped. Where JavaScript's full mapping gives several letters
+ * ("ß" -> "SS") the rune is kept, as Go's simple mappings do.
  */
 export function goFoldKey(key: string): string {
   let out = '';
