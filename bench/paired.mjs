@@ -32,7 +32,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i === -1 ? dflt : args[i + 1]; };
 const names = (args[0] ?? '').split(',');
 if (names.length !== 2 || names.some((n) => !SERVERS[n])) {
-  console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--connections C] [--thv-bin binA,binB] [--thv-node-args argsA,argsB] [--thv-env envA,envB] [--both-orders]\nservers: ${Object.keys(SERVERS).join(', ')}`);
+  console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--warmup S] [--connections C] [--thv-bin binA,binB] [--thv-node-args argsA,argsB] [--thv-env envA,envB] [--both-orders]\nservers: ${Object.keys(SERVERS).join(', ')}`);
   process.exit(2);
 }
 const unsupported = names.filter((n) => SERVERS[n].needs.some((d) => d !== 'upstream' && d !== 'redis'));
@@ -42,6 +42,8 @@ if (unsupported.length) {
 }
 const SECONDS = Number(opt('seconds', 6));
 const ROUNDS = Number(opt('rounds', 6));
+// Seconds of load on both servers before the first round (JIT, caches); rounds then measure.
+const WARMUP = Number(opt('warmup', 6));
 const CONNECTIONS = Number(opt('connections', 25));
 const BOTH_ORDERS = args.includes('--both-orders');
 const BINS = opt('thv-bin', `${THV_BIN},${THV_BIN}`).split(',');
@@ -88,7 +90,7 @@ async function pairing(order, redisPort) {
   const started = [];
   for (const i of order) started[i] = await start(names[i], i, redisPort);
   const servers = [started[0], started[1]];
-  await Promise.all(servers.map((s) => load(s.port, 6))); // warm-up
+  await Promise.all(servers.map((s) => load(s.port, WARMUP))); // warm-up
   const cpuRatios = [];
   const rpsRatios = [];
   for (let r = 0; r < ROUNDS; r++) {

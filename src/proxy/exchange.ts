@@ -79,10 +79,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.#ctx = ctx;
     this.#res = res as ExchangeResponse;
     this.#makeRewriter = opts.makeRewriter;
-    this.#res[kExchange] = this;
-    // The server's own 'close' listener tells us; anything else (tests, tools) gets a listener.
+    // The server's own 'close' listener tells us; anything else (tests, tools) gets a listener,
+    // which finds this exchange on the response. Only then (or once a 'drain' listener is
+    // needed) is the response given a property of ours: node's own code handles every
+    // ServerResponse, and an extra property gives them a second shape to tell apart.
     if (ctx.watchesClose) ctx.closeWatcher = this;
     else {
+      this.#res[kExchange] = this;
       res.on('close', onClientClose);
       this.#closeListener = true;
     }
@@ -152,6 +155,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       // Added on the first pause only: most responses never fill the socket buffer.
       if (!this.#drainListener) {
         this.#drainListener = true;
+        this.#res[kExchange] = this;
         res.on('drain', onClientDrain);
       }
     }
@@ -239,6 +243,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.#closeListener) res.removeListener('close', onClientClose);
     if (this.#drainListener) res.removeListener('drain', onClientDrain);
     if (this.#ctx.watchesClose) this.#ctx.closeWatcher = null;
-    res[kExchange] = undefined;
+    if (this.#closeListener || this.#drainListener) res[kExchange] = undefined;
   }
 }
