@@ -18,6 +18,9 @@ import { kContext, ServerRequestContext, type ContextResponse, type ResponseClos
 import { answerHealth, answerReady, probeOf, type Probe } from './health.js';
 import { lingerAfterAnswer } from './linger.js';
 import { InFlightList } from './inFlight.js';
+import { answerClientError } from './clientError.js';
+
+const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: 'close' });
 
 export const DEFAULT_GRACE_MS = 10_000;
 /** SPEC §14: the whole request (head and body) must arrive within this; responses are not bounded. */
@@ -121,10 +124,17 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
         // Longer than common load balancers' idle timeout (60 s), so they close first.
         keepAliveTimeout: 65_000,
         noDelay: true,
+        // node would answer an HTTP/1.1 request without Host with an empty 400 of its own; the
+        // body-limit stage refuses it with the JSON-RPC error instead (src/guard/bodyLimit.ts),
+        // on every listener (the host guard runs on loopback ones only).
+        requireHostHeader: false,
       },
       (req, res) => this.#handle(req, res),
     );
     this.#server.maxConnections = deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    // The answers node writes itself (parse errors, 408, 431), as JSON-RPC errors (SPEC §7).
+    this.#server.on('clientError', answerClientError);
+    this.#server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.#refuseExpectation(req, res));
   }
 
   #clientIp(req: IncomingMessage): string {
@@ -140,12 +150,24 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     return stripMapped(req.socket.remoteAddress ?? '');
   }
 
-  #handle(req: IncomingMessage, res: ServerResponse): void {
+  /** Any other `Expect`: 417 as node answers it, with the JSON-RPC error and a request log line. */
+  #refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+    const ctx = this.#track(req, res);
+    this.#reject(ctx, { rejection: new Rejection('EXPECTATION_FAILED', undefined, { headers: CLOSE, reason: `Expect: ${req.headers.expect}` }), rejectedBy: 'server' });
+  }
+
+  /** The request's context, in flight until its response closes. */
+  #track(req: IncomingMessage, res: ServerResponse): ServerRequestContext {
     const ctx = new ServerRequestContext(req, res, this.#clientIp(req), this);
     (res as ContextResponse)[kContext] = ctx;
     res.on('close', onResponseClose);
     this.#inFlight.add(ctx);
     if (this.#closing !== null) res.setHeader('connection', 'close');
+    return ctx;
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const ctx = this.#track(req, res);
 
     const own = this.#ownPath(ctx);
     if (own !== undefined) {
