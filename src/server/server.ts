@@ -134,6 +134,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     this.#server.maxConnections = deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     // The answers node writes itself (parse errors, 408, 431), as JSON-RPC errors (SPEC §7).
     this.#server.on('clientError', answerClientError);
+    this.#server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.#continueOrRefuse(req, res));
     this.#server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.#refuseExpectation(req, res));
   }
 
@@ -148,6 +149,18 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
       }
     }
     return stripMapped(req.socket.remoteAddress ?? '');
+  }
+
+  /**
+   * `Expect: 100-continue` (node asks before it sends `100 Continue`): a declared body over the
+   * limit is refused before the client is invited to send it (SPEC §3) — #handle without the
+   * 100, where the body-limit stage answers 413 from Content-Length alone, as for any request,
+   * lingering close included. Otherwise the 100 goes out and the request is handled as usual.
+   */
+  #continueOrRefuse(req: IncomingMessage, res: ServerResponse): void {
+    const declared = req.headers['content-length'];
+    if (declared === undefined || !(Number(declared) > this.#config.maxBodyBytes)) res.writeContinue();
+    this.#handle(req, res);
   }
 
   /** Any other `Expect`: 417 as node answers it, with the JSON-RPC error and a request log line. */
