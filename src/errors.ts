@@ -2,7 +2,7 @@
 // is defined here and nowhere else (SPEC §7 and §1). Callers branch on `kind`/`code`, never on
 // message text.
 
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { memberValueSpan } from './mcp/jsonSpans.js';
 
 /** A JSON-RPC id as the client sent it: string, number, or absent (notification / unparsed). */
@@ -19,6 +19,14 @@ export const REJECTIONS = {
   PARSE_ERROR: { status: 400, code: -32700, message: 'Parse error' },
   BATCH_NOT_SUPPORTED: { status: 400, code: -32600, message: 'Invalid Request: JSON-RPC batching is not supported' },
   INVALID_REQUEST: { status: 400, code: -32600, message: 'Invalid Request' },
+  // What node's HTTP server detects before a request exists (src/server/clientError.ts), with
+  // node's own statuses; an HTTP/1.1 request without Host is refused by the body-limit stage.
+  MALFORMED_HTTP: { status: 400, code: -32600, message: 'Invalid Request: malformed HTTP message' },
+  REQUEST_TIMEOUT: { status: 408, code: -32600, message: 'Request timeout: the request did not arrive in time' },
+  HEADERS_TOO_LARGE: { status: 431, code: -32600, message: 'Request header fields too large' },
+  CHUNK_EXTENSIONS_TOO_LARGE: { status: 413, code: -32600, message: 'Request chunk extensions too large' },
+  /** An `Expect` other than 100-continue (RFC 9110 §10.1.1). */
+  EXPECTATION_FAILED: { status: 417, code: -32600, message: 'Expectation failed: only 100-continue is supported' },
   /** No or invalid bearer token (SPEC §9): always with a WWW-Authenticate header. */
   UNAUTHORIZED: { status: 401, code: -32001, message: 'Unauthorized' },
   RATE_LIMITED: { status: 429, code: -32029, message: 'Rate limit exceeded' },
@@ -143,6 +151,18 @@ export function writeRejection(res: ServerResponse, rejection: Rejection): void 
   const { status, headers, body } = rejection.response();
   res.writeHead(status, headers);
   res.end(body);
+}
+
+/**
+ * A rejection as the bytes of a whole HTTP/1.1 response with `Connection: close`, for answers
+ * written straight to a socket: node's 'clientError' has no response object. Built once per kind
+ * at startup by its caller, never per request.
+ */
+export function rawResponse(rejection: Rejection): Buffer {
+  const { status, headers, body } = rejection.response();
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+  for (const name of Object.keys(headers)) if (name !== 'connection') head += `${name}: ${headers[name]}\r\n`;
+  return Buffer.from(`${head}connection: close\r\n\r\n${body}`);
 }
 
 // ---------------------------------------------------------------------------------------------

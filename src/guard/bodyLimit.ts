@@ -89,8 +89,14 @@ function onGone(this: ReadingRequest): void {
 
 function refuseMessage(ctx: RequestContext): Rejection | undefined {
   let reason = targetProblem(ctx.url);
-  let kind: 'INVALID_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE' = 'INVALID_REQUEST';
+  let kind: 'INVALID_REQUEST' | 'MALFORMED_HTTP' | 'UNSUPPORTED_MEDIA_TYPE' = 'INVALID_REQUEST';
   if (reason === undefined && ctx.req !== null && hostHeaderCount(ctx.req.rawHeaders) > 1) reason = 'more than one Host header';
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400 (node's own check is off
+  // so that the answer is the JSON-RPC error; src/server/server.ts).
+  if (reason === undefined && ctx.headers.host === undefined && ctx.req !== null && ctx.req.httpVersionMinor === 1 && ctx.req.httpVersionMajor === 1) {
+    reason = 'HTTP/1.1 request without Host';
+    kind = 'MALFORMED_HTTP';
+  }
   if (reason === undefined && !isPlainTransferEncoding(ctx.headers)) {
     reason = `Transfer-Encoding ${JSON.stringify(ctx.headers['transfer-encoding'])}: only chunked is accepted`;
     kind = 'UNSUPPORTED_MEDIA_TYPE';

@@ -3,9 +3,12 @@
 // sent while Redis is away is rejected at once, one in flight is abandoned after
 // `commandTimeoutMs` of free event-loop time (src/chain/deadline.ts: a loop blocked by the
 // proxy's own work is not Redis being slow); the middleware turns either into fail-open (or 503).
-// ioredis reconnects by itself forever; the scripts are ioredis commands (defineCommand), which
-// run with EVALSHA and fall back to EVAL on NOSCRIPT (a restarted or flushed Redis, a promoted
-// replica), so limiting resumes alone. The link's drops and returns are logged once per
+// ioredis reconnects by itself forever. On one connection (a server, a Sentinel master) the
+// scripts are loaded with SCRIPT LOAD each time it becomes ready — at start, after a reconnect, on
+// a new master after a failover: a restarted or promoted Redis has an empty script cache — and
+// every check is an EVALSHA; a NOSCRIPT all the same (SCRIPT FLUSH under a live link) runs that
+// check with EVAL, which loads the script again. A Cluster is left to ioredis (see the
+// constructor). So limiting resumes alone. The link's drops and returns are logged once per
 // transition. The client of each deployment (one server, Cluster, Sentinel; TLS, ACL user) is
 // built in redisClient.ts; this store is the same for all of them (SPEC §13).
 
@@ -16,14 +19,14 @@ import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
 import { createRedisClient, describeRedis, redisLogAddress, type RedisClient } from './redisClient.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
-import { CONSUME_SCRIPT, PEEK_SCRIPT } from './scripts.js';
+import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
 
 /** A Cluster node's connection, as ioredis's `+node` / `-node` events pass it. */
 interface ClusterNode {
   readonly options: { readonly host: string; readonly port: number; readonly readOnly?: boolean };
 }
 
-/** The scripts as ioredis commands: `thvConsume(numKeys, ...keysAndArgs)`. */
+/** On a Cluster the scripts are ioredis commands: `thvConsume(numKeys, ...keysAndArgs)`. */
 type ScriptedRedis = RedisClient & {
   thvConsume(numKeys: number, ...args: string[]): Promise<unknown[]>;
   thvPeek(numKeys: number, ...args: string[]): Promise<unknown[]>;
@@ -63,12 +66,21 @@ function scriptArgs(buckets: readonly BucketRef[]): string[] {
   return args;
 }
 
-/** KEYS+ARGV of one bucket list, and the handlers of a consume reply (see #planFor). */
+/** KEYS+ARGV of one bucket list, and the handlers of a consume reply or failure (see #planFor). */
 interface CheckPlan {
   readonly consume: string[];
   readonly withState: string[];
   readonly onReply: (reply: unknown) => Decision;
   readonly onReplyWithState: (reply: unknown) => Decision;
+  /** NOSCRIPT: the same check with EVAL; any other failure passes on. */
+  readonly onError: (err: unknown) => Promise<Decision>;
+  readonly onErrorWithState: (err: unknown) => Promise<Decision>;
+}
+
+const SCRIPTS: readonly LuaScript[] = [CONSUME_SCRIPT, PEEK_SCRIPT];
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
 }
 
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -97,6 +109,10 @@ export class RedisStore implements TokenBucketStore {
   #closing = false;
   /** Batch checks by corking the connection (one connection: not a Cluster). */
   readonly #cork: boolean;
+  /** A Cluster: ioredis runs the scripts (defineCommand); otherwise the store does (EVALSHA). */
+  readonly #cluster: boolean;
+  /** SCRIPT LOAD was refused once (an ACL without it): said once, not at every reconnect. */
+  #scriptLoadRefused = false;
   /** The socket corked for the current turn of the event loop, if any. */
   #corked: Writable | null = null;
 
@@ -114,9 +130,16 @@ export class RedisStore implements TokenBucketStore {
     // which only ioredis knows: there its auto-pipelining does the batching.
     const cluster = cfg.topology === 'cluster';
     this.#cork = batching && !cluster;
+    this.#cluster = cluster;
     this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster }) as ScriptedRedis;
-    this.#client.defineCommand('thvConsume', { lua: CONSUME_SCRIPT.lua });
-    this.#client.defineCommand('thvPeek', { lua: PEEK_SCRIPT.lua });
+    if (cluster) {
+      // A Cluster has a connection per master that only ioredis knows, and it opens, drops and
+      // replaces them as slots move: the scripts are left to ioredis's script commands, which send
+      // EVAL as the first call on each node connection (loading the script there) and EVALSHA
+      // after, NOSCRIPT included — one full EVAL per node connection, not per check.
+      this.#client.defineCommand('thvConsume', { lua: CONSUME_SCRIPT.lua });
+      this.#client.defineCommand('thvPeek', { lua: PEEK_SCRIPT.lua });
+    }
     this.#client.on('error', (err: Error) => this.#onError(err));
     this.#client.on('close', () => this.#onClose());
     this.#client.on('ready', () => this.#onReady());
@@ -152,10 +175,35 @@ export class RedisStore implements TokenBucketStore {
 
   #onReady(): void {
     this.#connected = true;
+    if (!this.#cluster) this.#loadScripts();
     if (this.#lost) {
       this.#lost = false;
       this.#logger.info({ redis: this.address }, `reconnected to ${this.label}; rate limiting resumed`);
     }
+  }
+
+  /**
+   * SCRIPT LOAD on a connection that just became ready (SPEC §4: loaded once, run with EVALSHA).
+   * Sent from the 'ready' listener, so before any check can be sent on that connection, and one
+   * connection runs its commands in order: even the first check finds the scripts. Not awaited: a
+   * failure only costs the NOSCRIPT -> EVAL fallback of the first check.
+   */
+  #loadScripts(): void {
+    for (const script of SCRIPTS) this.#client.script('LOAD', script.lua).then(undefined, this.#onScriptLoadFailed);
+  }
+
+  readonly #onScriptLoadFailed = (err: unknown): void => {
+    // A link that dropped again says so through 'close'; a refusal (NOPERM: an ACL without
+    // SCRIPT) is said once — checks still work, the first one per connection through EVAL.
+    if (this.#scriptLoadRefused || !(err instanceof Error) || this.#client.status !== 'ready') return;
+    this.#scriptLoadRefused = true;
+    this.#logger.warn({ redis: this.address, cause: err.message }, `${this.label} refused SCRIPT LOAD; the first check on each connection sends the script with EVAL`);
+  };
+
+  /** NOSCRIPT (SCRIPT FLUSH, or a Redis that lost its cache under a live link): EVAL runs the script and loads it again. */
+  #evalOnNoScript(err: unknown, script: LuaScript, numKeys: number, args: string[]): Promise<unknown> {
+    if (!isNoScript(err)) return Promise.reject(err);
+    return this.#client.eval(script.lua, numKeys, ...args);
   }
 
   /**
@@ -167,25 +215,30 @@ export class RedisStore implements TokenBucketStore {
     if (!plan) {
       const consume = scriptArgs(buckets);
       const withState = [...consume, '1'];
+      const n = buckets.length;
+      const onReply = (reply: unknown): Decision => ((reply as unknown[])[0] === 0 ? ALLOWED : decision(buckets, reply as unknown[], false));
+      const onReplyWithState = (reply: unknown): Decision => decision(buckets, reply as unknown[], true);
       plan = {
         consume,
         withState,
-        onReply: (reply: unknown): Decision => ((reply as unknown[])[0] === 0 ? ALLOWED : decision(buckets, reply as unknown[], false)),
-        onReplyWithState: (reply: unknown): Decision => decision(buckets, reply as unknown[], true),
+        onReply,
+        onReplyWithState,
+        onError: (err: unknown) => this.#evalOnNoScript(err, CONSUME_SCRIPT, n, consume).then(onReply),
+        onErrorWithState: (err: unknown) => this.#evalOnNoScript(err, CONSUME_SCRIPT, n, withState).then(onReplyWithState),
       };
       this.#plans.set(buckets, plan);
     }
     return plan;
   }
 
-  // Hot path: one EVALSHA (ioredis's script command; EVAL on NOSCRIPT) and one .then with
-  // prebuilt handlers — no async function around it — inside the loop-aware bound.
+  // Hot path: one EVALSHA (on a Cluster ioredis's script command) and one .then with prebuilt
+  // handlers — no async function around it — inside the loop-aware bound.
   consume(buckets: readonly BucketRef[], withState = false): Promise<Decision> {
     const plan = this.#planFor(buckets);
     if (this.#cork && this.#corked === null) this.#corkForTurn();
-    const check = withState
-      ? this.#client.thvConsume(buckets.length, ...plan.withState).then(plan.onReplyWithState)
-      : this.#client.thvConsume(buckets.length, ...plan.consume).then(plan.onReply);
+    const args = withState ? plan.withState : plan.consume;
+    const sent = this.#cluster ? this.#client.thvConsume(buckets.length, ...args) : this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...args);
+    const check = withState ? sent.then(plan.onReplyWithState, plan.onErrorWithState) : sent.then(plan.onReply, plan.onError);
     return withinLoopDeadline(check, this.#boundMs, this.#timedOut);
   }
 
@@ -217,8 +270,19 @@ export class RedisStore implements TokenBucketStore {
   }
 
   async #peek(buckets: readonly BucketRef[]): Promise<Decision> {
-    const reply = await this.#client.thvPeek(buckets.length, ...this.#planFor(buckets).consume);
-    return decision(buckets, reply, true);
+    const args = this.#planFor(buckets).consume;
+    const n = buckets.length;
+    let reply: unknown;
+    if (this.#cluster) {
+      reply = await this.#client.thvPeek(n, ...args);
+    } else {
+      try {
+        reply = await this.#client.evalsha(PEEK_SCRIPT.sha, n, ...args);
+      } catch (err) {
+        reply = await this.#evalOnNoScript(err, PEEK_SCRIPT, n, args);
+      }
+    }
+    return decision(buckets, reply as unknown[], true);
   }
 
   async connect(timeoutMs = 5000): Promise<void> {

@@ -38,6 +38,8 @@ export interface StartOptions extends TerminalOptions {
   readonly maxConnections?: number | undefined;
   /** Time to receive one whole request (default 5 min). */
   readonly requestTimeoutMs?: number | undefined;
+  /** Time to receive a request's head (default 60 s, SPEC §14); not `headersTimeoutMs`, which bounds the upstream's answer. */
+  readonly requestHeadersTimeoutMs?: number | undefined;
   /** Longest silence while a request body arrives (default 60 s, SPEC §14). */
   readonly bodyStallMs?: number | undefined;
   /** Shortest time between JWKS fetches caused by unknown keys (default 30 s, SPEC §9); tests shorten it. */
@@ -72,6 +74,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions): Promi
       store,
       maxConnections: opts.maxConnections,
       requestTimeoutMs: opts.requestTimeoutMs,
+      requestHeadersTimeoutMs: opts.requestHeadersTimeoutMs,
       observer: observing.observer,
     });
     served = true; // from here on server.close() releases the stages

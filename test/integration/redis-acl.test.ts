@@ -10,7 +10,7 @@ import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 
 const PASSWORD = 'acl-pw-51c0-do-not-log';
 /** The minimal ACL of docs/redis.md (Redis 7 checks the commands a script runs, too). */
-const MINIMAL = ['on', `>${PASSWORD}`, 'resetkeys', '~thv:rl:*', 'resetchannels', '-@all', '+ping', '+info', '+eval', '+evalsha', '+time', '+hmget', '+hset', '+expire'];
+const MINIMAL = ['on', `>${PASSWORD}`, 'resetkeys', '~thv:rl:*', 'resetchannels', '-@all', '+ping', '+info', '+script|load', '+eval', '+evalsha', '+time', '+hmget', '+hset', '+expire'];
 
 let redis: RedisHandle;
 let upstreamPort: number;
