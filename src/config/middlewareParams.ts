@@ -11,8 +11,8 @@ import { Findings, isObject } from './findings.js';
 import { goFoldKey } from './goJsonKey.js';
 import { isSet } from './unenforced.js';
 
-/** pkg/bodylimit: max_bytes <= 0 (or absent) means ToolHive's default, 1 MiB. */
-export const TOOLHIVE_BODY_LIMIT_DEFAULT = 1024 * 1024;
+/** pkg/bodylimit: max_bytes <= 0 (or absent) means ToolHive's DefaultMaxRequestBodySize, 8 MiB (8 << 20). */
+export const TOOLHIVE_BODY_LIMIT_DEFAULT = 8 * 1024 * 1024;
 
 /** How an entry's parameter compares with the typed field: 'equal' (deep, Go keys) or 'subset'. */
 interface Mirror {

@@ -20,7 +20,7 @@ t.test('§2 bodylimit max_bytes is the body limit when it is the stricter one', 
   t.equal(limit(bodylimit({ max_bytes: 1 << 30 })), 8388608, 'a looser entry does not loosen thv-proxy');
   t.equal(limit({ ...bodylimit({ max_bytes: 4096 }), max_body_bytes: 1024 }), 1024, 'the stricter of the two');
   t.equal(limit(bodylimit({ max_bytes: 4096 }), { maxBodyBytes: 1 << 20 }), 4096, 'a looser --max-body too');
-  for (const p of [{ max_bytes: 0 }, { max_bytes: -5 }, {}, null]) t.equal(limit(bodylimit(p)), 1 << 20, `ToolHive's 1 MiB fallback: ${JSON.stringify(p)}`);
+  for (const p of [{ max_bytes: 0 }, { max_bytes: -5 }, {}, null]) t.equal(limit(bodylimit(p), { maxBodyBytes: 16 << 20 }), 8 << 20, `ToolHive's 8 MiB fallback (pkg/bodylimit DefaultMaxRequestBodySize): ${JSON.stringify(p)}`);
   const two = { ...stdio, middleware_configs: [{ type: 'bodylimit', parameters: { max_bytes: 500 } }, { type: 'bodylimit', parameters: { max_bytes: 300 } }] };
   t.equal(limit(two), 300);
   const r = load({ ...bodylimit({ max_bytes: 10 }), max_body_bytes: 1024 });
