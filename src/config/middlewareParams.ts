@@ -30,8 +30,10 @@ const MIRRORS: ReadonlyMap<string, Readonly<Record<string, Mirror | null>>> = ne
   ['tool-filter', FILTER],
   ['tool-call-filter', FILTER],
   ['auth', { oidc_config: { field: 'oidc_config', compare: 'equal' } }],
-  // server_name is the RunConfig's name: identity, nothing enforced.
-  ['ratelimit', { config: { field: 'rate_limit_config', compare: 'equal' }, namespace: { field: 'rate_limit_namespace', compare: 'namespace' }, server_name: null }],
+  // pkg/ratelimit MiddlewareParams. server_name is the RunConfig's name: identity, nothing
+  // enforced. redis_addr / redis_db say where the buckets live, which thv-proxy takes from
+  // scaling_config.session_redis (ToolHive's operator fills both from the same source).
+  ['ratelimit', { config: { field: 'rate_limit_config', compare: 'equal' }, namespace: { field: 'rate_limit_namespace', compare: 'namespace' }, server_name: null, redis_addr: null, redis_db: null }],
   ['validating-webhook', { webhooks: { field: 'validating_webhooks', compare: 'equal' } }],
   ['mutating-webhook', { webhooks: { field: 'mutating_webhooks', compare: 'equal' } }],
   ['authorization', { config_data: { field: 'authz_config', compare: 'equal' }, config_path: { field: 'authz_config_path', compare: 'equal' } }],
