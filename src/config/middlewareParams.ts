@@ -34,8 +34,9 @@ const MIRRORS: ReadonlyMap<string, Readonly<Record<string, Mirror | null>>> = ne
   // enforced. redis_addr / redis_db say where the buckets live, which thv-proxy takes from
   // scaling_config.session_redis (ToolHive's operator fills both from the same source).
   ['ratelimit', { config: { field: 'rate_limit_config', compare: 'equal' }, namespace: { field: 'rate_limit_namespace', compare: 'namespace' }, server_name: null, redis_addr: null, redis_db: null }],
-  ['validating-webhook', { webhooks: { field: 'validating_webhooks', compare: 'equal' } }],
-  ['mutating-webhook', { webhooks: { field: 'mutating_webhooks', compare: 'equal' } }],
+  // pkg/webhook/*: FactoryMiddlewareParams adds server_name and transport (identity, nothing enforced).
+  ['validating-webhook', { webhooks: { field: 'validating_webhooks', compare: 'equal' }, server_name: null, transport: null }],
+  ['mutating-webhook', { webhooks: { field: 'mutating_webhooks', compare: 'equal' }, server_name: null, transport: null }],
   ['authorization', { config_data: { field: 'authz_config', compare: 'equal' }, config_path: { field: 'authz_config_path', compare: 'equal' } }],
 ]);
 

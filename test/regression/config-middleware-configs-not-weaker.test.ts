@@ -50,6 +50,7 @@ t.test('§2 an entry carrying its own rate limits or webhooks that differ from t
   const base = { ...stdio, rate_limit_config: rl };
   const ratelimit = (parameters: unknown) => ({ ...base, middleware_configs: [{ type: 'ratelimit', parameters }] });
   t.equal(load(ratelimit({ namespace: 'default', server_name: 'h' }), { store: 'memory' }).ok, true, 'what the operator writes');
+  t.equal(load(ratelimit({ namespace: 'default', server_name: 'h', config: rl, redis_addr: 'redis:6379', redis_db: 2 }), { store: 'memory' }).ok, true, 'where the buckets live is not an enforced copy (pkg/ratelimit MiddlewareParams)');
   t.equal(load(ratelimit({ config: rl }), { store: 'memory' }).ok, true, 'the same limits');
   t.match(problems(load(ratelimit({ config: { shared: { maxTokens: 1, refillPeriod: '1m0s' } } }), { store: 'memory' })), [/^\/middleware_configs\/0\/parameters\/config: ToolHive middleware "ratelimit" would apply this value, which is stricter than or differs from rate_limit_config/]);
   t.match(problems(load(ratelimit({ namespace: 'other' }), { store: 'memory' })), [/^\/middleware_configs\/0\/parameters\/namespace: .*rate_limit_namespace/]);
@@ -58,6 +59,8 @@ t.test('§2 an entry carrying its own rate limits or webhooks that differ from t
   const hook = { name: 'w', url: 'https://policy.example/v', failure_policy: 'fail' };
   const hooks = (entry: unknown[]) => ({ ...stdio, validating_webhooks: [hook], middleware_configs: [{ type: 'validating-webhook', parameters: { webhooks: entry } }] });
   t.equal(load(hooks([hook])).ok, true);
+  const factory = { ...hooks([hook]), middleware_configs: [{ type: 'validating-webhook', parameters: { webhooks: [hook], server_name: 'h', transport: 'stdio' } }] };
+  t.equal(load(factory).ok, true, "the factory's server_name and transport (pkg/webhook FactoryMiddlewareParams) are identity");
   t.equal(load(hooks([])).ok, true, 'an empty list: ToolHive calls none, thv-proxy is stricter');
   t.match(problems(load(hooks([{ ...hook, failure_policy: 'ignore' }, { ...hook, name: 'x' }]))), [/^\/middleware_configs\/0\/parameters\/webhooks: .*validating_webhooks/]);
 });
