@@ -1,7 +1,8 @@
 // dry-run: one request through the real chain (the same planChain + buildChain + runChain as
 // `run`), with the proxy replaced by a recorder. No second copy of any decision lives here.
 
-import { STATUS_CODES } from 'node:http';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { Rejection } from '../errors.js';
 import type { Logger } from 'pino';
 import { planChain } from '../chain/plan.js';
 import { observationNotes } from '../observability/dryRunNotes.js';
@@ -88,7 +89,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   try {
     // As `run`: the identity provider's keys are fetched first (exit 3 when it cannot be reached).
     await startChain(stages);
-    const outcome = await runChain(stages, ctx);
+    const outcome = headOverflow(ctx, trace) ?? (await runChain(stages, ctx));
     if (outcome.rejection) {
       const r = outcome.rejection;
       // A stage that threw (a bug: the client gets a 500) left no report of its own; say which.
@@ -109,6 +110,23 @@ export async function dryRun(input: DryRunInput): Promise<DryRunResult> {
   } finally {
     await Promise.all(stages.map((s) => s.close?.()));
   }
+}
+
+/**
+ * node's HTTP parser refuses a request head over its limit (16 KiB unless --max-http-header-size)
+ * with 431 before any stage runs (src/server/clientError.ts): a 100 KB bearer token never reaches
+ * authentication in `run`, so dry-run must not judge it either. Counted as the parser counts the
+ * head, roughly: request target and every `name: value` line.
+ */
+function headOverflow(ctx: RequestContext, trace: StageReport[]): { rejection: Rejection; rejectedBy: string } | undefined {
+  let bytes = ctx.url.length;
+  for (const [name, value] of Object.entries(ctx.headers)) {
+    for (const v of Array.isArray(value) ? value : [value ?? '']) bytes += name.length + v.length + 4;
+  }
+  if (bytes <= maxHeaderSize) return undefined;
+  const reason = `request head of about ${bytes} bytes is over node's ${maxHeaderSize}-byte limit: refused before the chain`;
+  trace.push({ stage: 'server', outcome: 'reject', summary: `rejected: ${reason}`, facts: { headBytes: bytes, limit: maxHeaderSize } });
+  return { rejection: new Rejection('HEADERS_TOO_LARGE', undefined, { headers: { connection: 'close' }, reason }), rejectedBy: 'server' };
 }
 
 /** The human form: one line per stage, the verdict, and the response a client would get. */
