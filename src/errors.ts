@@ -66,6 +66,8 @@ export const REJECTIONS = {
   METHOD_NOT_ALLOWED: { status: 405, code: -32600, message: 'Method not allowed' },
   /** stdio: a session cap (`--max-sessions`, `--max-sessions-per-client`) is reached and no session is idle (SPEC §14). */
   TOO_MANY_SESSIONS: { status: 503, code: -32603, message: 'Too many sessions' },
+  /** stdio: the child is not reading its stdin and 64 MiB of client traffic already wait for it (SPEC §14). */
+  STDIO_INPUT_FULL: { status: 503, code: -32603, message: 'MCP server is not reading its input' },
   INTERNAL: { status: 500, code: -32603, message: 'Internal proxy error' },
 } as const;
 

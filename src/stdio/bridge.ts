@@ -24,12 +24,17 @@ const INITIALIZED_LINE = '{"jsonrpc":"2.0","method":"notifications/initialized"}
 /** Server requests (sampling, elicitation, roots) a session may leave unanswered (SPEC §14). */
 export const DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION = 32;
 
+/** The "not reading its input" warning, at most once per this (ms). */
+const INPUT_FULL_LOG_INTERVAL_MS = 10_000;
+
 export class Bridge implements SupervisorHooks {
   readonly sessions = new SessionRegistry();
   readonly #calls = new CallTable();
   readonly #internal = new InternalRequests();
   readonly #logger: Logger;
   readonly #child: ChildLink;
+  /** When the last "not reading its input" warning was logged (one per interval, not per request). */
+  #inputFullLogged = 0;
   readonly #init: InitializeCache;
   readonly onLine: (line: string) => void;
 
@@ -56,20 +61,34 @@ export class Bridge implements SupervisorHooks {
    */
   request(session: Session, msg: McpMessage, body: Buffer, reply: Reply): Rejection | undefined {
     this.sessions.touch(session);
+    // A child that does not read its stdin: refuse, rather than hold the request in memory.
+    if (this.#child.inputFull()) return this.#inputFull(msg.id);
     if (msg.method === 'initialize') return this.#init.request(session, msg, reply, () => this.#send(session, msg, body, reply, true));
     return this.#send(session, msg, body, reply, false) ? undefined : new Rejection('INVALID_REQUEST', msg.id, { reason: `params ${TOO_DEEP}` });
   }
 
-  notification(session: Session, msg: McpMessage, body: Buffer): void {
+  #inputFull(id: McpMessage['id']): Rejection {
+    const now = Date.now();
+    if (now - this.#inputFullLogged >= INPUT_FULL_LOG_INTERVAL_MS) {
+      this.#inputFullLogged = now;
+      this.#logger.warn('stdio server is not reading its input: requests are refused (503) until it catches up');
+    }
+    return new Rejection('STDIO_INPUT_FULL', id, { reason: 'stdio server is not reading its input (client traffic waiting for it is at its bound)' });
+  }
+
+  /** A client notification; a Rejection when the child's input is full (nothing is queued). */
+  notification(session: Session, msg: McpMessage, body: Buffer): Rejection | undefined {
+    if (this.#child.inputFull()) return this.#inputFull(undefined);
     if (msg.method === 'notifications/initialized') {
       // The child is one MCP session: it hears "initialized" once, whatever the client count.
-      if (this.#init.initializedSent) return;
+      if (this.#init.initializedSent) return undefined;
       this.#init.initializedSent = true;
     } else if (msg.method === 'notifications/cancelled') {
       this.#clientCancelled(session, msg.params?.['requestId']);
-      return;
+      return undefined;
     }
     this.#child.send(asLine(body));
+    return undefined;
   }
 
   /**

@@ -3,7 +3,9 @@
 // never outlives its process.
 //
 // Backpressure: when stdin.write returns false the pipe is full (the child is not reading);
-// later lines wait in a queue until 'drain' instead of piling up inside the stream.
+// later lines wait in a queue until 'drain' instead of piling up inside the stream. What waits is
+// bounded by the bridge (Supervisor.inputFull): a child that stops reading must not let clients
+// pile their requests up in the proxy's memory.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
@@ -41,6 +43,8 @@ export class StdioChild {
   readonly #logger: Logger;
   readonly #handlers: ChildHandlers;
   readonly #queue: string[] = [];
+  /** Characters in #queue. */
+  #queuedChars = 0;
   readonly #stderrTail: string[] = [];
   #blocked = false;
   #exited = false;
@@ -92,15 +96,22 @@ export class StdioChild {
     if (this.#exited) return;
     if (this.#blocked) {
       this.#queue.push(line);
+      this.#queuedChars += line.length;
       return;
     }
     if (!this.#proc.stdin!.write(line + '\n')) this.#blocked = true;
+  }
+
+  /** What waits to reach the child: queued lines and the bytes inside the stdin stream. */
+  get pending(): number {
+    return this.#exited ? 0 : this.#queuedChars + this.#proc.stdin!.writableLength;
   }
 
   /** Close stdin and SIGTERM; SIGKILL when still alive after `graceMs`. Resolves once it is gone. */
   stop(graceMs: number): Promise<void> {
     if (!this.#exited) {
       this.#queue.length = 0;
+      this.#queuedChars = 0;
       this.#proc.stdin!.end();
       this.#proc.kill('SIGTERM');
       const timer = setTimeout(() => {
@@ -123,7 +134,9 @@ export class StdioChild {
     this.#blocked = false;
     const stdin = this.#proc.stdin!;
     while (this.#queue.length > 0) {
-      if (!stdin.write(this.#queue.shift()! + '\n')) {
+      const line = this.#queue.shift()!;
+      this.#queuedChars -= line.length;
+      if (!stdin.write(line + '\n')) {
         this.#blocked = true;
         return;
       }
@@ -141,6 +154,7 @@ export class StdioChild {
     if (this.#exited) return;
     this.#exited = true;
     this.#queue.length = 0;
+    this.#queuedChars = 0;
     this.#resolveExit();
     this.#handlers.onExit(exit);
   }

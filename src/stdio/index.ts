@@ -34,6 +34,8 @@ export interface StdioTerminalOptions {
   readonly maxSessions?: number;
   /** Sessions open at once per client address (`--max-sessions-per-client`, default 100). */
   readonly maxSessionsPerClient?: number;
+  /** Client traffic that may wait for a child not reading its stdin (default 64 MiB); past it 503. */
+  readonly maxPendingInput?: number;
   /** Server requests one session may leave unanswered (default 32). */
   readonly maxServerRequestsPerSession?: number;
   /** Open SSE streams per session, the GET stream included (default 16). */
@@ -59,6 +61,7 @@ class StdioTerminal implements Terminal {
     this.#supervisor = new Supervisor(spec, logger, {
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
       ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
+      ...(opts.maxPendingInput !== undefined ? { maxPendingInput: opts.maxPendingInput } : {}),
     });
     this.#bridge = new Bridge(this.#supervisor, logger, opts.maxServerRequestsPerSession);
     const caps = new SessionCaps(this.#bridge, logger, {

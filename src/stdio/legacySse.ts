@@ -87,7 +87,7 @@ export class LegacySseEndpoint {
     this.#bridge.sessions.seen(session);
     let refused: Rejection | undefined;
     if (msg.kind === 'request') refused = this.#bridge.request(session, msg, body, withListEdits(reply, ctx));
-    else if (msg.kind === 'notification') this.#bridge.notification(session, msg, body);
+    else if (msg.kind === 'notification') refused = this.#bridge.notification(session, msg, body);
     else refused = this.#bridge.response(session, msg, body);
     if (refused) reject(ctx, res, refused);
     else sendAccepted(res);

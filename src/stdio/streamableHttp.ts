@@ -148,7 +148,7 @@ export class StreamableHttpEndpoint {
     if (!session) return;
     let refused: Rejection | undefined;
     if (msg.kind === 'request') refused = bridge.request(session, msg, body, withListEdits(this.#reply(ctx, res, session), ctx));
-    else if (msg.kind === 'notification') bridge.notification(session, msg, body);
+    else if (msg.kind === 'notification') refused = bridge.notification(session, msg, body);
     else refused = bridge.response(session, msg, body);
     if (refused) reject(ctx, res, refused);
     else if (msg.kind !== 'request') sendAccepted(res);

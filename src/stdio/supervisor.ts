@@ -13,6 +13,12 @@ import { StdioChild, type ChildExit, type ChildSpec } from './childProcess.js';
 
 export type SupervisorState = 'starting' | 'preparing' | 'ready' | 'restarting' | 'stopped';
 
+/**
+ * Client traffic that may wait for the child (characters of queued lines): 64 MiB, eight
+ * requests at the default body limit. Past it requests get 503 (SPEC §14).
+ */
+export const DEFAULT_MAX_PENDING_INPUT = 64 * 1024 * 1024;
+
 /** What the bridge needs of the child: the Supervisor, handed to the bridge at construction. */
 export interface ChildLink {
   /** The current child's lifetime number; traffic belongs to the generation it was sent to. */
@@ -20,6 +26,11 @@ export interface ChildLink {
   readonly state: SupervisorState;
   /** Client traffic: held back while a restarted child is being prepared. */
   send(line: string): void;
+  /**
+   * Too much client traffic already waits for the child (it is not reading its stdin, or is
+   * being restarted): new requests are refused rather than queued without bound (SPEC §14).
+   */
+  inputFull(): boolean;
   /** The bridge's own requests (ping, initialize replay): written at once. */
   sendDirect(line: string): void;
 }
@@ -55,6 +66,7 @@ export class Supervisor implements ChildLink {
   readonly #logger: Logger;
   readonly #backoff: BackoffPolicy;
   readonly #stopGraceMs: number;
+  readonly #maxPendingInput: number;
   #child: StdioChild | null = null;
   #state: SupervisorState = 'starting';
   #generation = 0;
@@ -63,13 +75,16 @@ export class Supervisor implements ChildLink {
   #restartTimer: NodeJS.Timeout | null = null;
   /** Lines for the current generation, held until it is ready. */
   #held: string[] = [];
+  /** Characters in #held. */
+  #heldChars = 0;
   readonly #onProcessExit = (): void => this.#child?.killNow();
 
-  constructor(spec: ChildSpec, logger: Logger, opts: { backoff?: BackoffPolicy; stopGraceMs?: number } = {}) {
+  constructor(spec: ChildSpec, logger: Logger, opts: { backoff?: BackoffPolicy; stopGraceMs?: number; maxPendingInput?: number } = {}) {
     this.#spec = spec;
     this.#logger = logger;
     this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.#stopGraceMs = opts.stopGraceMs ?? 5_000;
+    this.#maxPendingInput = opts.maxPendingInput ?? DEFAULT_MAX_PENDING_INPUT;
     this.#delayMs = this.#backoff.initialMs;
   }
 
@@ -126,7 +141,14 @@ export class Supervisor implements ChildLink {
   /** Client traffic: written now when ready, else held for the child being prepared. */
   send(line: string): void {
     if (this.#state === 'ready') this.#child!.write(line);
-    else if (this.#state !== 'stopped') this.#held.push(line);
+    else if (this.#state !== 'stopped') {
+      this.#held.push(line);
+      this.#heldChars += line.length;
+    }
+  }
+
+  inputFull(): boolean {
+    return this.#heldChars + (this.#child?.pending ?? 0) > this.#maxPendingInput;
   }
 
   /** The proxy's own messages (probe, initialize replay): bypass the hold. */
@@ -137,6 +159,7 @@ export class Supervisor implements ChildLink {
   async stop(): Promise<void> {
     this.#state = 'stopped';
     this.#held = [];
+    this.#heldChars = 0;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     this.#restartTimer = null;
     const child = this.#child;
@@ -162,6 +185,7 @@ export class Supervisor implements ChildLink {
   #onExit(generation: number, exit: ChildExit): void {
     if (generation !== this.#generation) return;
     this.#held = [];
+    this.#heldChars = 0;
     // Requests created from now on belong to the next child.
     this.#generation++;
     this.#hooks.onExit(generation);
@@ -210,6 +234,7 @@ export class Supervisor implements ChildLink {
     this.#state = 'ready';
     const held = this.#held;
     this.#held = [];
+    this.#heldChars = 0;
     for (const line of held) this.#child!.write(line);
   }
 

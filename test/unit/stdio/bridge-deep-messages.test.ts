@@ -52,7 +52,7 @@ function setUp() {
     },
   });
   const sent: string[] = [];
-  const child: ChildLink = { generation: 0, state: 'ready', send: (l: string) => void sent.push(l), sendDirect: (l: string) => void sent.push(l) };
+  const child: ChildLink = { generation: 0, state: 'ready', send: (l: string) => void sent.push(l), sendDirect: (l: string) => void sent.push(l), inputFull: () => false };
   const bridge = new Bridge(child, pino({ level: 'debug' }, sink));
   const session = bridge.sessions.open('streamable-http');
   return { bridge, sent, session, logs };
