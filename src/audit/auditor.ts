@@ -1,15 +1,22 @@
 // Writes one audit event per request (SPEC §12) when its response closes, to logFile or stdout,
 // through an asynchronous buffered writer: an audit write never blocks the request path. A disk
 // that cannot keep up makes the buffer drop events past 16 MiB (counted and warned about, once
-// per 10 s) rather than grow without bound.
+// per 10 s) rather than grow without bound. A file that cannot be written at all (a full disk,
+// /dev/full) is let go: events are dropped and counted, one error line per 10 s, and the file is
+// opened again after 10 s. Retrying the same buffer forever flooded the log (a line per 50 ms)
+// and kept shutdown waiting for a flush that could never happen.
 
 import type { Logger } from 'pino';
 import type { RequestContext } from '../chain/types.js';
-import { lineDestination, logDestination } from '../observability/logger.js';
+import { lineDestination, logDestination, type BufferedDestination } from '../observability/logger.js';
 import type { AuditParams } from './config.js';
 import { auditLine, eventType } from './event.js';
 
 const MAX_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Warnings about dropped events, and attempts to open a failing file again: at most one per this. */
+const RETRY_MS = 10_000;
+/** Shutdown waits at most this for the audit file to take what is buffered. */
+const CLOSE_BOUND_MS = 2_000;
 const kCapture = Symbol('thv.audit.response');
 
 type Writable = { write(chunk: string): unknown; flush?(): void; end?(): void };
@@ -37,20 +44,19 @@ type CapturedResponse = { [kCapture]?: ResponseCapture; write: (...a: unknown[])
 
 export class Auditor {
   readonly #p: AuditParams;
-  readonly #out: Writable;
+  #out: Writable;
   readonly #ownsOut: boolean;
   readonly #logger: Logger;
   #dropped = 0;
   #lastDropWarn = -Infinity;
+  /** When the audit file last failed a write; events are dropped until RETRY_MS after it. */
+  #failedAt: number | null = null;
 
   constructor(p: AuditParams, logger: Logger) {
     this.#p = p;
     this.#logger = logger;
     if (p.logFile !== null) {
-      const dest = lineDestination({ dest: p.logFile, mkdir: false, mode: 0o600, minLength: 4096, periodicFlush: 50, maxLength: MAX_BUFFER_BYTES });
-      dest.on('drop', () => this.#drop());
-      dest.on('error', (err: Error) => logger.error({ err, file: p.logFile }, 'audit log write failed'));
-      this.#out = dest;
+      this.#out = this.#open(p.logFile);
       this.#ownsOut = true;
     } else {
       // stdout: the process logger's own buffered writer, so audit and log lines never interleave.
@@ -58,6 +64,28 @@ export class Auditor {
       this.#out = shared ?? lineDestination({ dest: 1, minLength: 4096, periodicFlush: 50 });
       this.#ownsOut = shared === undefined;
     }
+  }
+
+  #open(file: string): BufferedDestination {
+    const dest = lineDestination({ dest: file, mkdir: false, mode: 0o600, minLength: 4096, periodicFlush: 50, maxLength: MAX_BUFFER_BYTES });
+    dest.on('drop', () => this.#drop());
+    dest.on('error', (err: Error) => this.#failed(dest, err));
+    return dest;
+  }
+
+  /** The file refused a write: let it go (its buffer is lost), drop events, try again later. */
+  #failed(dest: BufferedDestination, err: Error): void {
+    if (dest !== this.#out) return;
+    const now = Date.now();
+    this.#failedAt = now;
+    try {
+      dest.destroy();
+    } catch {
+      // already closed
+    }
+    if (now - this.#lastDropWarn < RETRY_MS) return;
+    this.#lastDropWarn = now;
+    this.#logger.error({ err, file: this.#p.logFile, dropped: this.#dropped }, `audit log write failed: events are dropped until it can be written again (tried every ${RETRY_MS / 1000} s)`);
   }
 
   #drop(): void {
@@ -98,14 +126,34 @@ export class Auditor {
       response: capture === undefined ? null : Buffer.concat(capture.chunks, capture.kept),
       responseBytes: capture?.total ?? 0,
     });
+    if (this.#failedAt !== null) {
+      if (Date.now() - this.#failedAt < RETRY_MS) {
+        this.#drop();
+        return;
+      }
+      this.#failedAt = null;
+      this.#out = this.#open(p.logFile!);
+    }
     this.#out.write(line);
   }
 
   /** Shutdown: write what is buffered. */
   async close(): Promise<void> {
-    const out = this.#out as Writable & { flushSync?(): void; fd?: number };
-    if (!this.#ownsOut) return;
-    await new Promise<void>((resolve) => {
+    const out = this.#out as Writable & { flushSync?(): void; fd?: number; destroy?(): void };
+    if (!this.#ownsOut || this.#failedAt !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        // A file that takes nothing more must not hold the process: what is left is lost.
+        try {
+          out.destroy?.();
+        } catch {
+          // already closed
+        }
+        resolve();
+      }, CLOSE_BOUND_MS);
+    });
+    const closed = new Promise<void>((resolve) => {
       try {
         out.flushSync?.();
       } catch {
@@ -117,5 +165,7 @@ export class Auditor {
         out.end();
       } else resolve();
     });
+    await Promise.race([closed, bound]);
+    clearTimeout(timer);
   }
 }
