@@ -35,9 +35,9 @@ if (names.length !== 2 || names.some((n) => !SERVERS[n])) {
   console.error(`usage: node bench/paired.mjs A,B [--rounds N] [--seconds S] [--warmup S] [--connections C] [--thv-bin binA,binB] [--thv-node-args argsA,argsB] [--thv-env envA,envB] [--both-orders]\nservers: ${Object.keys(SERVERS).join(', ')}`);
   process.exit(2);
 }
-const unsupported = names.filter((n) => SERVERS[n].needs.some((d) => d !== 'upstream' && d !== 'redis'));
+const unsupported = names.filter((n) => SERVERS[n].needs.some((d) => d !== 'upstream' && d !== 'redis' && d !== 'idp'));
 if (unsupported.length) {
-  console.error(`paired mode starts upstreams and Redis only; ${unsupported.join(', ')} need ${unsupported.map((n) => SERVERS[n].needs.join('+')).join(', ')}`);
+  console.error(`paired mode starts upstreams, Redis and the bench IdP only; ${unsupported.join(', ')} need ${unsupported.map((n) => SERVERS[n].needs.join('+')).join(', ')}`);
   process.exit(2);
 }
 const SECONDS = Number(opt('seconds', 6));
@@ -55,9 +55,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'thv-paired-'));
 // The bench's own load generator (wrk where installed, else autocannon), one run per server.
 const loader = pickLoader('auto');
 
-async function load(port, seconds) {
-  const r = await loader.run({ url: `http://127.0.0.1:${port}/mcp`, body: TOOLS_CALL, seconds, connections: CONNECTIONS });
+async function load(server, seconds) {
+  const r = await loader.run({ url: `http://127.0.0.1:${server.port}/mcp`, body: TOOLS_CALL, seconds, connections: CONNECTIONS, headers: server.headers });
   return r.requests;
+}
+
+/** The bench IdP (bench/servers/idp.mjs), started once when a server authenticates, and its token. */
+let idp = null;
+async function ensureIdp() {
+  if (idp !== null) return idp;
+  const port = await freePort();
+  const child = new Child('idp', process.execPath, [join(BENCH, 'servers', 'idp.mjs')], { env: { PORT: String(port) }, cwd: ROOT });
+  await waitServing(child, port, { healthPath: '/.well-known/openid-configuration' });
+  const token = (await (await fetch(`http://127.0.0.1:${port}/token?sub=bench-user`)).json()).access_token;
+  idp = { port, child, headers: { Authorization: `Bearer ${token}` } };
+  return idp;
 }
 
 async function start(name, index, redisPort) {
@@ -67,9 +79,10 @@ async function start(name, index, redisPort) {
   await waitServing(upstream, upstreamPort);
   const port = await freePort();
   let child;
+  const id = spec.needs.includes('idp') ? await ensureIdp() : null;
   if (spec.thv) {
     const file = join(tmp, `${index}.json`);
-    writeFileSync(file, JSON.stringify(thvConfig(spec.thv, { name: `paired-${index}`, port, upstreamPort, redisPort, metricsPort: await freePort() })));
+    writeFileSync(file, JSON.stringify(thvConfig(spec.thv, { name: `paired-${index}`, port, upstreamPort, redisPort, metricsPort: await freePort(), idpPort: id?.port })));
     // the request log goes to a file, as in `npm run bench`
     const logFd = openSync(join(tmp, `${index}.log`), 'a');
     child = new Child(name, process.execPath, [...(NODE_ARGS[index] ?? []), BINS[index], 'run', '--config', file, ...(spec.flags ?? [])], { cwd: ROOT, env: ENVS[index] ?? {}, stdoutFd: logFd });
@@ -79,7 +92,7 @@ async function start(name, index, redisPort) {
     child = new Child(name, process.execPath, [join(BENCH, 'servers', spec.script)], { env: { PORT: String(port), UP: `http://127.0.0.1:${upstreamPort}`, REDIS_PORT: String(redisPort), ...spec.env }, cwd: ROOT });
     await waitServing(child, port);
   }
-  return { label: `${name}#${index}`, port, pid: child.pid, children: [child, upstream], cpu: [], rps: [] };
+  return { label: `${name}#${index}`, port, headers: id?.headers, pid: child.pid, children: [child, upstream], cpu: [], rps: [] };
 }
 
 /**
@@ -90,12 +103,12 @@ async function pairing(order, redisPort) {
   const started = [];
   for (const i of order) started[i] = await start(names[i], i, redisPort);
   const servers = [started[0], started[1]];
-  await Promise.all(servers.map((s) => load(s.port, WARMUP))); // warm-up
+  await Promise.all(servers.map((s) => load(s, WARMUP))); // warm-up
   const cpuRatios = [];
   const rpsRatios = [];
   for (let r = 0; r < ROUNDS; r++) {
     const before = servers.map((s) => cpuSeconds(s.pid));
-    const counts = await Promise.all(servers.map((s) => load(s.port, SECONDS)));
+    const counts = await Promise.all(servers.map((s) => load(s, SECONDS)));
     const after = servers.map((s) => cpuSeconds(s.pid));
     servers.forEach((s, i) => {
       s.cpu.push(((after[i] - before[i]) * 1e6) / counts[i]);
@@ -126,6 +139,7 @@ try {
     console.log(`\n${names[1]} / ${names[0]}, both orders (geometric mean): CPU per request ${cpu.toFixed(3)} (${first.cpu.toFixed(3)} and ${second.cpu.toFixed(3)}), req/s ${rps.toFixed(3)}`);
   }
 } finally {
+  await idp?.child.stop(3000);
   await stopAll();
   await redis?.stop();
   loader.close();

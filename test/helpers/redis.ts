@@ -98,13 +98,30 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Start attempts when the port is ours to pick: a port free a moment ago may be taken by then. */
+const START_ATTEMPTS = 3;
+
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
-  const port = opts.port ?? (await freePort());
-  const tlsPort = opts.tls === undefined ? undefined : await freePort();
   const password = opts.password;
-  const args = serverArgs(port, password, tlsPort, opts);
+  let port = opts.port ?? (await freePort());
+  let tlsPort = opts.tls === undefined ? undefined : await freePort();
+  let args = serverArgs(port, password, tlsPort, opts);
   let child = spawnRedisProcess(args);
-  await waitForPing(port, password, child);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await waitForPing(port, password, child);
+      break;
+    } catch (err) {
+      // freePort closes its probe before redis-server binds: another process (a parallel test
+      // file) can take the port in between, and redis-server exits 1. Only a port we picked
+      // can be picked again.
+      if (opts.port !== undefined || child.exitCode === null || attempt >= START_ATTEMPTS) throw err;
+      port = await freePort();
+      tlsPort = opts.tls === undefined ? undefined : await freePort();
+      args = serverArgs(port, password, tlsPort, opts);
+      child = spawnRedisProcess(args);
+    }
+  }
 
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;

@@ -196,22 +196,32 @@ export async function startCluster(opts: { masters?: number; replicasPerMaster?:
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) {
+    const startNode = async (): Promise<RedisHandle> => {
       const port = await freePort();
-      nodes.push(
-        await startRedis({
-          port,
-          args: [
-            ...NO_SYNC_DELAY,
-            '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir,
-            // The bus port defaults to port + 10000, which does not exist for ports above 55535.
-            '--cluster-port', String(await freePort()),
-            '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
-            // One shard down must not stop the others (the default stops every shard).
-            '--cluster-require-full-coverage', 'no',
-          ],
-        }),
-      );
+      return await startRedis({
+        port,
+        args: [
+          ...NO_SYNC_DELAY,
+          '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir,
+          // The bus port defaults to port + 10000, which does not exist for ports above 55535.
+          '--cluster-port', String(await freePort()),
+          '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000),
+          // One shard down must not stop the others (the default stops every shard).
+          '--cluster-require-full-coverage', 'no',
+        ],
+      });
+    };
+    for (let i = 0; i < masters * (1 + replicas); i++) {
+      // Two ports picked free a moment ago: a parallel test file may have taken one meanwhile
+      // (redis-server then exits 1). Picked again, up to three times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          nodes.push(await startNode());
+          break;
+        } catch (err) {
+          if (attempt >= 3 || !/exited with/.test(String(err))) throw err;
+        }
+      }
     }
     await redisCli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], 30_000);
     const waitOk = async (timeoutMs: number): Promise<void> => {
