@@ -96,11 +96,19 @@ export class CallTable {
     call.session.markSeen(); // idle time counts from the answer, not from the request
   }
 
-  /** The client request that started last and is still in flight. */
-  latestCall(): ClientCall | undefined {
+  /**
+   * The client request that started last and is still in flight, and whether calls of more than
+   * one session are in flight (then nothing says which client a server request is for).
+   */
+  latestCall(): { readonly call: ClientCall | undefined; readonly sessions: 'none' | 'one' | 'several' } {
     let latest: ClientCall | undefined;
-    for (const call of this.#slots) if (call !== null && (latest === undefined || call.proxyId > latest.proxyId)) latest = call;
-    return latest;
+    let several = false;
+    for (const call of this.#slots) {
+      if (call === null) continue;
+      if (latest !== undefined && call.session !== latest.session) several = true;
+      if (latest === undefined || call.proxyId > latest.proxyId) latest = call;
+    }
+    return { call: latest, sessions: latest === undefined ? 'none' : several ? 'several' : 'one' };
   }
 
   /** The calls in flight that `keep` selects, in the order they started. */

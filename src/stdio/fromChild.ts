@@ -72,14 +72,21 @@ export class FromChild {
 
   /**
    * A request from the child (sampling, elicitation, roots). stdio carries no hint of which
-   * client request caused it, so it goes to the client whose request started last and is
-   * still in flight — on that request's own SSE stream when it has one — else to the most
-   * recently active session's GET stream.
+   * client request caused it. When the calls in flight are all one session's, it goes to that
+   * session — on the latest call's own SSE stream when it has one; with no call in flight, to
+   * the most recently active session's GET stream. When calls of several sessions are in flight
+   * it is refused: guessing sent one client's sampling prompt to another client, and that
+   * client's answer back (SPEC §6: they must reach the right client).
    */
   #serverRequest(msg: JsonObject, line: string): void {
     const { child, calls, sessions, logger, maxServerRequestsPerSession } = this.#r;
     const childId = msg['id'] as string | number;
-    const call = calls.latestCall();
+    const { call, sessions: inFlight } = calls.latestCall();
+    if (inFlight === 'several') {
+      logger.warn({ method: msg['method'] }, 'stdio server request refused: calls of several clients are in flight, and stdio does not say which one it is for');
+      child.send(errorLine(childId, -32603, 'several clients have requests in flight: the proxy cannot tell which one this request is for'));
+      return;
+    }
     const session = call?.session ?? sessions.mostRecentWithStream();
     if (!session) {
       child.send(errorLine(childId, -32603, 'no client is connected to answer this request'));

@@ -25,9 +25,9 @@ t.test('§6 stdio ids: the same client id from two sessions maps to two proxy id
   t.same(table.callsOfSession(a), [ca], 'each session has its calls');
   t.same(table.callsOfSession(b), [cb]);
   t.equal(a.callCount, 1, 'and counts them');
-  t.equal(table.latestCall(), cb, 'latest started call');
+  t.same(table.latestCall(), { call: cb, sessions: 'several' }, 'latest started call; calls of two sessions in flight');
   table.removeCall(cb);
-  t.equal(table.latestCall(), ca);
+  t.same(table.latestCall(), { call: ca, sessions: 'one' });
   t.same(table.callsOfSession(b), []);
   t.equal(b.callCount, 0);
   table.removeCall(cb);
