@@ -125,6 +125,8 @@ export class Auditor {
       durationMs: Number(process.hrtime.bigint() - ctx.startNs) / 1e6,
       response: capture === undefined ? null : Buffer.concat(capture.chunks, capture.kept),
       responseBytes: capture?.total ?? 0,
+      // An event stream ends when its client closes it: that is how streams end, not a failure.
+      aborted: ctx.res !== null && !ctx.res.writableFinished && !ctx.streaming,
     });
     if (this.#failedAt !== null) {
       if (Date.now() - this.#failedAt < RETRY_MS) {

@@ -97,6 +97,8 @@ export interface AuditFacts {
   /** The captured response prefix (includeResponseData), and how many bytes were sent in all. */
   readonly response: Buffer | null;
   readonly responseBytes: number;
+  /** The client went away before its (non-streaming) answer was complete: a failure, whatever the status. */
+  readonly aborted?: boolean;
 }
 
 /** The event as one JSON line (with its newline). */
@@ -118,6 +120,7 @@ export function auditLine(ctx: RequestContext, type: string, p: AuditParams, fac
     transport: p.transport === 'sse' ? 'sse' : 'http',
     status_code: facts.status,
   };
+  if (facts.aborted === true) extra.aborted = true;
   if (facts.response !== null) extra.response_size_bytes = facts.responseBytes;
   const event: Record<string, unknown> = {
     time: now,
@@ -126,7 +129,8 @@ export function auditLine(ctx: RequestContext, type: string, p: AuditParams, fac
     audit_id: randomUUID(),
     type,
     logged_at: now,
-    outcome: outcomeOf(facts.status),
+    // A status set but never delivered (the client left first) is no success.
+    outcome: facts.aborted === true ? 'failure' : outcomeOf(facts.status),
     component: p.component,
     source: { type: 'network', value: ctx.clientIp, extra: sourceExtra },
     subjects: subjects(ctx),
