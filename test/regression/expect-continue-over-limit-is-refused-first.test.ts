@@ -4,7 +4,7 @@
 // the limit still gets 100 Continue and then its normal answer.
 
 import net from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 import { httpConfig, startInProcess } from '../helpers/proxy.js';
 import { waitFor } from '../helpers/http.js';
@@ -39,15 +39,19 @@ function connect(baseUrl: string): { socket: net.Socket; text: () => string; unt
   return { socket, text: () => text, until, closed };
 }
 
-t.test('§3 Expect: 100-continue over the body limit: 413 at once, no 100 Continue', async (t) => {
+/** An upstream, the proxy in front of it and a raw socket to the proxy; all closed at teardown. */
+async function proxyAndSocket(t: Test) {
   const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body));
   t.teardown(() => upstream.close());
   const proxy = await startInProcess(httpConfig(upstream.port));
   t.teardown(() => proxy.close(1000));
-  const host = new URL(proxy.url).host;
-
   const c = connect(proxy.url);
   t.teardown(() => c.socket.destroy());
+  return { upstream, proxy, host: new URL(proxy.url).host, c };
+}
+
+t.test('§3 Expect: 100-continue over the body limit: 413 at once, no 100 Continue', async (t) => {
+  const { upstream, proxy, host, c } = await proxyAndSocket(t);
   c.socket.write(`POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 9000000\r\n\r\n`);
   t.ok(await c.until(/\r\n\r\n\{.*\}\}$/s, 3000), 'a whole answer arrives without sending the body');
   t.notMatch(c.text(), /100 Continue/, 'no 100 Continue');
@@ -63,14 +67,7 @@ t.test('§3 Expect: 100-continue over the body limit: 413 at once, no 100 Contin
 });
 
 t.test('§3 Expect: 100-continue under the limit: 100 Continue, then the normal answer', async (t) => {
-  const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body));
-  t.teardown(() => upstream.close());
-  const proxy = await startInProcess(httpConfig(upstream.port));
-  t.teardown(() => proxy.close(1000));
-  const host = new URL(proxy.url).host;
-
-  const c = connect(proxy.url);
-  t.teardown(() => c.socket.destroy());
+  const { upstream, proxy, host, c } = await proxyAndSocket(t);
   c.socket.write(`POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${CALL.length}\r\n\r\n`);
   t.ok(await c.until(/^HTTP\/1\.1 100 Continue\r\n\r\n/, 3000), '100 Continue first');
   c.socket.write(CALL);
