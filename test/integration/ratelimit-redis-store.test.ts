@@ -61,6 +61,36 @@ t.test('§4 keys, fields and TTLs are exactly those of SPEC §4 (and ToolHive)',
   t.equal(await bucketExpirySeconds(redis, tool!.key), 3, 'EXPIRE ceil(2 * 1.5 s)');
 });
 
+// The script writes whole numbers and last_refill as text, to spare Redis its float formatting
+// (lua/consume.lua). ToolHive passes numbers and lets Redis format them: the text must be the
+// one Redis writes for the same number, or the two would store one bucket in two formats.
+t.test('§4 tokens and last_refill are stored as the text Redis writes for the same number', async (t) => {
+  const store = await connected(t);
+  const f = fixture([1000, 7_000], { search: [3, 900] });
+  const [shared, tool] = f.forTool.search!;
+  const asRedisWritesIt = async (text: string): Promise<string> =>
+    redis.cli('EVAL', "redis.call('HSET', KEYS[1], 'v', tonumber(ARGV[1])) return redis.call('HGET', KEYS[1], 'v')", '1', 'scratch', text);
+  const redisMicros = async (): Promise<number> => {
+    const [sec, usec] = (await redis.cli('TIME')).split('\n');
+    return Number(sec) * 1e6 + Number(usec);
+  };
+  // 40 writes: about one in ten TIME readings has fewer than six digits of microseconds.
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    const before = await redisMicros();
+    await store.consume(f.forTool.search!);
+    const after = await redisMicros();
+    for (const ref of [shared!, tool!]) {
+      const h = fields(await redis.cli('HGETALL', ref.key));
+      t.ok(Number(h.last_refill) >= before && Number(h.last_refill) <= after, `last_refill ${h.last_refill} is the write's TIME`);
+      t.equal(h.tokens, await asRedisWritesIt(h.tokens!), `${ref.scope} tokens ${h.tokens}`);
+      t.equal(h.last_refill, await asRedisWritesIt(h.last_refill!), `last_refill ${h.last_refill}`);
+      seen.add(Number.isInteger(Number(h.tokens)) ? 'whole' : 'fraction');
+    }
+  }
+  t.same([...seen].sort(), ['fraction', 'whole'], 'both kinds of token count were written');
+});
+
 t.test('§4 one script command per tools/call, nothing else; EVALSHA from the first call', async (t) => {
   const store = await connected(t);
   const f = fixture([3, 60_000], { search: [10, 60_000] });
