@@ -18,8 +18,10 @@ export async function profile(stack, loader, opts, log) {
   await stack.ensure(SERVER, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, ...preload] });
   const url = stack.url(SERVER);
   log(`profile: ${SERVER} under node --cpu-prof; warm-up ${opts.warmup} s, then ${opts.profile} s of load`);
-  const warm = await loader.run({ url, body: TOOLS_CALL, seconds: opts.warmup, connections: opts.connections });
-  const load = await loader.run({ url, body: TOOLS_CALL, seconds: opts.profile, connections: opts.connections });
+  // An authenticating target (thv-auth) gets the bench IdP's token, as in the compare mode.
+  const headers = await stack.headers({ server: SERVER, auth: SERVERS[SERVER].thv === 'auth' });
+  const warm = await loader.run({ url, body: TOOLS_CALL, seconds: opts.warmup, connections: opts.connections, headers });
+  const load = await loader.run({ url, body: TOOLS_CALL, seconds: opts.profile, connections: opts.connections, headers });
   const child = stack.running.get(SERVER).child;
   await child.stop();
   stack.running.delete(SERVER);

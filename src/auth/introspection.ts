@@ -22,7 +22,17 @@ const MAX_CACHED_TOKEN_BYTES = 8192;
  */
 export const INTROSPECTIONS_IN_FLIGHT = 64;
 
-export type Verdict = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly reason: string };
+export type Verdict =
+  | {
+      readonly ok: true;
+      readonly principal: Principal;
+      /**
+       * A verified JWT's: until when (ms) the verifier's cache answers for it without checking
+       * again. A caller may hold the verdict that long (the stage does, per connection).
+       */
+      readonly untilMs?: number;
+    }
+  | { readonly ok: false; readonly reason: string };
 
 export interface IntrospectorOptions {
   readonly url: string;

@@ -98,10 +98,12 @@ export class TokenVerifier {
     const nowMs = this.#now();
     const why = claimFailure(claims, this.#expected, nowMs / 1000);
     if (why !== undefined) return failed(why);
-    const verdict = { ok: true as const, principal: principalOf(claims) };
-    if (token.length <= VERIFIED_CACHE_MAX_TOKEN_BYTES) {
-      this.#verified.set(token, verdict, Math.min(nowMs + VERIFIED_CACHE_MAX_MS, (claims.exp as number) * 1000 + CLOCK_SKEW_S * 1000));
-    }
+    if (token.length > VERIFIED_CACHE_MAX_TOKEN_BYTES) return { ok: true, principal: principalOf(claims) };
+    // Within this deadline the cache answers; past it `exp` (with skew) has run out, or the token
+    // is verified again against the keys the issuer publishes then.
+    const untilMs = Math.min(nowMs + VERIFIED_CACHE_MAX_MS, (claims.exp as number) * 1000 + CLOCK_SKEW_S * 1000);
+    const verdict = { ok: true as const, principal: principalOf(claims), untilMs };
+    this.#verified.set(token, verdict, untilMs);
     return verdict;
   }
 }

@@ -13,6 +13,7 @@
 // built in redisClient.ts; this store is the same for all of them (SPEC §13).
 
 import type { Writable } from 'node:stream';
+import { Command } from 'ioredis';
 import type { Logger } from 'pino';
 import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
@@ -66,9 +67,41 @@ function scriptArgs(buckets: readonly BucketRef[]): string[] {
   return args;
 }
 
+/** `EVALSHA <sha> <numKeys> ...args` in RESP, the text ioredis would write for that command. */
+export function evalshaText(sha: string, numKeys: number, args: readonly string[]): string {
+  let text = `*${args.length + 3}\r\n$7\r\nevalsha\r\n$${sha.length}\r\n${sha}\r\n$${String(numKeys).length}\r\n${numKeys}\r\n`;
+  for (const a of args) text += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return text;
+}
+
+const NO_ARGS: string[] = [];
+
+/**
+ * An EVALSHA whose wire text was built once for its bucket list. ioredis would copy the
+ * arguments and encode each one again for every check (a bucket list with per-user buckets has
+ * 18); the text is the same every time, so the check writes the one string. Everything else —
+ * queueing, the reply, NOSCRIPT as an error — is ioredis's Command as usual.
+ */
+class PreparedEvalsha extends Command {
+  readonly #text: string;
+
+  constructor(text: string, args: string[]) {
+    super('evalsha', NO_ARGS);
+    // For ioredis's debug lines and error messages; never written (toWritable is).
+    this.args = args;
+    this.#text = text;
+  }
+
+  override toWritable(): string {
+    return this.#text;
+  }
+}
+
 /** KEYS+ARGV of one bucket list, and the handlers of a consume reply or failure (see #planFor). */
 interface CheckPlan {
   readonly consume: string[];
+  /** The consume check's EVALSHA as written on the wire (one connection; not a Cluster). */
+  readonly consumeText: string;
   readonly withState: string[];
   readonly onReply: (reply: unknown) => Decision;
   readonly onReplyWithState: (reply: unknown) => Decision;
@@ -220,6 +253,7 @@ export class RedisStore implements TokenBucketStore {
       const onReplyWithState = (reply: unknown): Decision => decision(buckets, reply as unknown[], true);
       plan = {
         consume,
+        consumeText: evalshaText(CONSUME_SCRIPT.sha, n, consume),
         withState,
         onReply,
         onReplyWithState,
@@ -237,9 +271,19 @@ export class RedisStore implements TokenBucketStore {
     const plan = this.#planFor(buckets);
     if (this.#cork && this.#corked === null) this.#corkForTurn();
     const args = withState ? plan.withState : plan.consume;
-    const sent = this.#cluster ? this.#client.thvConsume(buckets.length, ...args) : this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...args);
+    const sent = this.#cluster
+      ? this.#client.thvConsume(buckets.length, ...args)
+      : withState
+        ? this.#client.evalsha(CONSUME_SCRIPT.sha, buckets.length, ...args)
+        : this.#sendPrepared(plan);
     const check = withState ? sent.then(plan.onReplyWithState, plan.onErrorWithState) : sent.then(plan.onReply, plan.onError);
     return withinLoopDeadline(check, this.#boundMs, this.#timedOut);
+  }
+
+  #sendPrepared(plan: CheckPlan): Promise<unknown> {
+    const command = new PreparedEvalsha(plan.consumeText, plan.consume);
+    this.#client.sendCommand(command);
+    return command.promise;
   }
 
   /**
