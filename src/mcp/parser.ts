@@ -15,12 +15,13 @@
 //   back in rejections. Any other type is -32600, answered without an id.
 // - An object without `method` is a response when it carries `result` or `error` (and `id`);
 //   otherwise it is -32600.
-// - Duplicate members, members that collide case-insensitively in the envelope or params, and
-//   nesting deeper than 128 levels are -32600 (jsonShape.ts says why).
+// - Duplicate members, members that collide case-insensitively in the envelope or params (with
+//   FoldScope 'params': in any object inside params), and nesting deeper than 128 levels are
+//   -32600 (jsonShape.ts says why).
 
 import { isUtf8 } from 'node:buffer';
 import { Rejection, type JsonRpcId } from '../errors.js';
-import { shapeProblem } from './jsonShape.js';
+import { shapeProblem, type FoldScope } from './jsonShape.js';
 import { isJsonObject as isObject, type JsonObject } from '../json.js';
 import type { McpMessage } from './types.js';
 
@@ -52,8 +53,11 @@ function resourceIdOf(method: string, params: JsonObject | undefined): string | 
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Parse one JSON-RPC message. Never modifies `body`. */
-export function parseMcpMessage(body: Buffer): McpMessage | Rejection {
+/**
+ * Parse one JSON-RPC message. Never modifies `body`. `fold`: how far member names are compared as
+ * Go folds them (jsonShape.ts); the parser stage compiles it from the config (parserStage.ts).
+ */
+export function parseMcpMessage(body: Buffer, fold: FoldScope = 'envelope'): McpMessage | Rejection {
   if (body.length === 0) return new Rejection('PARSE_ERROR', undefined, { reason: 'empty body' });
   if (!isUtf8(body)) return new Rejection('PARSE_ERROR', undefined, { reason: 'body is not valid UTF-8' });
   const text = body.toString('utf8');
@@ -69,7 +73,7 @@ export function parseMcpMessage(body: Buffer): McpMessage | Rejection {
   if (!isObject(value)) return invalid(undefined, `body is JSON ${value === null ? 'null' : typeof value}, not an object`);
   // Duplicate or case-colliding members and deep nesting mean another parser may read another
   // message (jsonShape.ts); refused without an id, since which id the upstream would see is the question.
-  const problem = shapeProblem(text);
+  const problem = shapeProblem(text, fold);
   if (problem !== undefined) return invalid(undefined, problem);
 
   // The id first, so every later rejection can echo it.

@@ -4,6 +4,7 @@
 
 import { Rejection } from '../errors.js';
 import type { Middleware, RequestContext, StageResult } from '../chain/types.js';
+import type { FoldScope } from './jsonShape.js';
 import { isIdentityEncoding, isJsonMediaType } from './mediaType.js';
 import { describeMessage, parseMcpMessage } from './parser.js';
 
@@ -15,6 +16,11 @@ function note(ctx: RequestContext, summary: string, facts?: Record<string, unkno
 
 class McpParserMiddleware implements Middleware {
   readonly name = 'parser';
+  readonly #fold: FoldScope;
+
+  constructor(fold: FoldScope) {
+    this.#fold = fold;
+  }
 
   handle(ctx: RequestContext): StageResult {
     if (ctx.httpMethod !== 'POST') {
@@ -36,7 +42,7 @@ class McpParserMiddleware implements Middleware {
       return new Rejection('UNSUPPORTED_MEDIA_TYPE', undefined, { reason });
     }
 
-    const result = parseMcpMessage(ctx.body ?? EMPTY);
+    const result = parseMcpMessage(ctx.body ?? EMPTY, this.#fold);
     if (result instanceof Rejection) {
       if (ctx.trace) note(ctx, `rejected: ${result.message} (${result.reason})`);
       return result;
@@ -54,6 +60,7 @@ class McpParserMiddleware implements Middleware {
   }
 }
 
-export function createMcpParserMiddleware(): Middleware {
-  return new McpParserMiddleware();
+/** `fold`: how far member names are compared as Go folds them (jsonShape.ts); default: envelope and params. */
+export function createMcpParserMiddleware(fold: FoldScope = 'envelope'): Middleware {
+  return new McpParserMiddleware(fold);
 }

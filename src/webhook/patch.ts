@@ -12,6 +12,10 @@
 // - the ops are applied in order to `{"mcp_request": <request>}` (fast-json-patch, all or
 //   nothing: the document is discarded when an op fails), then the request is serialised again,
 //   bounded, and parsed by the MCP parser's own function, so later stages get a real McpMessage.
+//   Its names are compared as Go folds them inside params too (FoldScope 'params', as the parser
+//   stage does in every chain with a mutating webhook): validating webhooks and Cedar judge the
+//   result, and a patch that adds "PATH" beside "path" would have them judge another argument
+//   than a Go server executes.
 
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { Rejection, type RejectionKind } from '../errors.js';
@@ -134,7 +138,7 @@ export function applyWebhookPatch(body: Buffer, msg: McpMessage, answer: Record<
   }
   const out = Buffer.from(serialised, 'utf8');
   if (out.length > maxBytes) return failed('MUTATING_WEBHOOK_RESULT_TOO_LARGE', `patched request is ${out.length} bytes, over the limit of ${maxBytes}`);
-  const parsed = parseMcpMessage(out);
+  const parsed = parseMcpMessage(out, 'params');
   if (parsed instanceof Rejection) return failed('MUTATING_WEBHOOK_INVALID_RESULT', `the MCP parser refuses it: ${parsed.message}${parsed.reason ? ` (${parsed.reason})` : ''}`);
   if (parsed.kind !== msg.kind || parsed.method !== msg.method || parsed.id !== msg.id) {
     // Cannot happen with the protected members refused above; kept as the invariant's guard.
