@@ -11,8 +11,10 @@
 // - `"jsonrpc": "2.0"` is required (MCP requires it); anything else is -32600 Invalid Request.
 // - `params`, when present and not null, must be an object (MCP never uses by-position
 //   params); `params: null` is read as absent.
-// - `id` must be a string, a number or null; `null` is kept as a present null id and echoed
-//   back in rejections. Any other type is -32600, answered without an id.
+// - `id` must be a string or a number (SPEC §3); any other type is -32600, answered without an
+//   id. `null` is read as a present null id: a request carrying it is -32600 (MCP: a request id
+//   MUST NOT be null), answered with `"id":null` as JSON-RPC asks of an Invalid Request; only a
+//   response (a client's error answer whose request id it could not read) may carry it.
 // - An object without `method` is a response when it carries `result` or `error` (and `id`);
 //   otherwise it is -32600.
 // - Duplicate members, members that collide case-insensitively in the envelope or params (with
@@ -96,6 +98,7 @@ export function parseMcpMessage(body: Buffer, fold: FoldScope = 'envelope'): Mcp
     return invalid(id, 'no method, and not a response (result or error with id)');
   }
   if (typeof method !== 'string') return invalid(id, 'method must be a string');
+  if (id === null) return invalid(id, 'id must be a string or a number: a request id must not be null');
 
   const rawParams = value['params'];
   let params: JsonObject | undefined;

@@ -57,12 +57,6 @@ t.test('§3 extracts method, id, params, resource id, arguments and _meta', asyn
       line: 'notifications/initialized (notification)',
     },
     {
-      name: 'null id is kept as a present null',
-      body: j({ jsonrpc: '2.0', id: null, method: 'ping' }),
-      want: { kind: 'request', method: 'ping', id: null },
-      line: 'ping',
-    },
-    {
       name: 'params: null is read as absent',
       body: j({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: null }),
       want: { kind: 'request', params: undefined, resourceId: undefined, arguments: undefined },
@@ -84,6 +78,12 @@ t.test('§3 extracts method, id, params, resource id, arguments and _meta', asyn
       name: 'error response',
       body: j({ jsonrpc: '2.0', id: 9, error: { code: -1, message: 'no' } }),
       want: { kind: 'response', method: undefined, id: 9 },
+      line: 'response (forwarded without checks)',
+    },
+    {
+      name: 'error response with a null id (JSON-RPC: the id could not be read)',
+      body: j({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'no' } }),
+      want: { kind: 'response', method: undefined, id: null },
       line: 'response (forwarded without checks)',
     },
     {
@@ -131,6 +131,7 @@ t.test('§3 §7 rejects what cannot be judged, with the exact status, code and i
     { name: 'no method and no result/error', body: j({ jsonrpc: '2.0', id: 7 }), kind: 'INVALID_REQUEST', status: 400, code: -32600, id: 7 },
     { name: 'result without id', body: j({ jsonrpc: '2.0', result: {} }), kind: 'INVALID_REQUEST', status: 400, code: -32600 },
     { name: 'null id echoed as null', body: j({ jsonrpc: '2.0', id: null, method: 7 }), kind: 'INVALID_REQUEST', status: 400, code: -32600, id: null },
+    { name: 'null id in a request (MCP: must not be null), echoed as null', body: j({ jsonrpc: '2.0', id: null, method: 'ping' }), kind: 'INVALID_REQUEST', status: 400, code: -32600, id: null },
   ];
   for (const c of cases) {
     const r = parseMcpMessage(c.body);
