@@ -13,6 +13,7 @@ import { fileErrorCause } from '../config/findings.js';
 import { readCaBundle } from '../config/tlsFiles.js';
 import { goFoldKey } from '../config/goJsonKey.js';
 import { isObject as isJsonObject } from '../config/findings.js';
+import { urlForDisplay } from '../config/urlText.js';
 import { literalAddressBlocked } from './addressGuard.js';
 
 /** The keys of ToolHive's TokenValidatorConfig, as its API spells them. */
@@ -111,7 +112,7 @@ function reader(fields: Map<OidcKey, { key: string; value: unknown }>): Reader {
 function checkFetchUrl(value: string | undefined, pointer: string, settings: { insecureAllowHttp: boolean; allowPrivateIp: boolean }, report: Report): string | undefined {
   if (value === undefined) return undefined;
   if (!URL.canParse(value)) {
-    report(pointer, `must be an absolute URL such as "https://idp.example.com/realms/mcp", got ${JSON.stringify(value)}`);
+    report(pointer, `must be an absolute URL such as "https://idp.example.com/realms/mcp", got ${JSON.stringify(urlForDisplay(value))}`);
     return undefined;
   }
   const url = new URL(value);
@@ -164,7 +165,7 @@ export function compileOidcConfig(source: OidcSource, report: Report): OidcSetti
   }
   const resourceUrl = r.string('resourceURL');
   if (resourceUrl !== undefined && !(URL.canParse(resourceUrl) && /^https?:$/.test(new URL(resourceUrl).protocol))) {
-    counting(r.pointer('resourceURL'), `must be the absolute http(s) URL clients use for this server, such as "https://mcp.example.com/mcp", got ${JSON.stringify(resourceUrl)}`);
+    counting(r.pointer('resourceURL'), `must be the absolute http(s) URL clients use for this server, such as "https://mcp.example.com/mcp", got ${JSON.stringify(urlForDisplay(resourceUrl))}`);
   }
   // ToolHive's runner fills CACertPath and AuthTokenFile from the top-level thv_ca_bundle and
   // jwks_auth_token_file; a file written for it keeps them there.

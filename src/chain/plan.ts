@@ -6,6 +6,7 @@
 
 import type { ProxyConfig } from '../config/types.js';
 import { ThvError } from '../errors.js';
+import { urlForDisplay } from '../config/urlText.js';
 import { STAGE_ORDER } from './order.js';
 import { compileTelemetry, type TelemetryParams } from '../telemetry/config.js';
 import { compileAudit, type AuditParams } from '../audit/config.js';
@@ -26,7 +27,7 @@ export interface ChainPlan {
 
 function upstreamSummary(config: ProxyConfig): string {
   const u = config.upstream;
-  if (u.kind === 'http') return `${u.transport} -> ${u.origin}${u.basePath}`;
+  if (u.kind === 'http') return `${u.transport} -> ${urlForDisplay(`${u.origin}${u.basePath}${u.query === '' ? '' : `?${u.query}`}`)}`;
   return `stdio: ${[u.command, ...u.args].join(' ')} (exposed as ${u.proxyMode})`;
 }
 

@@ -87,10 +87,10 @@ function upstream(f: RunConfigFile): UpstreamConfig {
   if (f.remote_url !== undefined) {
     const url = new URL(f.remote_url);
     const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
-    return { kind: 'http', transport, origin: url.origin, basePath };
+    return { kind: 'http', transport, origin: url.origin, basePath, query: url.search.slice(1) };
   }
   const host = bracketIpv6(f.target_host ?? DEFAULTS.targetHost);
-  return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, basePath: '' };
+  return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, basePath: '', query: '' };
 }
 
 function hostPort(address: string): { host: string; port: number } {

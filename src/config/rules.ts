@@ -9,6 +9,7 @@ import type { StoreKind } from './types.js';
 import { checkWebhooks, WEBHOOK_LISTS } from './webhookRules.js';
 import { checkRedis } from './redisRules.js';
 import { hostProblem, type HostRules } from './hostSyntax.js';
+import { urlForDisplay } from './urlText.js';
 
 export interface RuleContext {
   /** `--store`: with "memory" rate limiting needs no Redis. */
@@ -55,8 +56,14 @@ function checkTransport(doc: Record<string, unknown>, out: Findings): void {
   // The scheme (http or https) is the schema's rule; its "uri" format lets through what the URL
   // parser (normalise, the proxy) refuses: "http://", a port above 65535.
   if (typeof remote === 'string' && !URL.canParse(remote)) {
-    out.errorOnce('/remote_url', `must be an absolute http or https URL such as "https://mcp.example.com/mcp", got ${JSON.stringify(remote)}`);
+    out.errorOnce('/remote_url', `must be an absolute http or https URL such as "https://mcp.example.com/mcp", got ${JSON.stringify(urlForDisplay(remote))}`);
   } else if (typeof remote === 'string') {
+    // ToolHive forwards to scheme + host only (pkg/transport/http.go), so no replica would send
+    // these credentials; and a password in the config would be printed wherever the URL is.
+    const url = new URL(remote);
+    if (url.username !== '' || url.password !== '') {
+      out.errorOnce('/remote_url', `must not hold a user name or password ("user:password@host"): they are not sent to the upstream (ToolHive drops them too) and would be printed with the URL; got ${JSON.stringify(urlForDisplay(remote))}`);
+    }
     if (doc.target_port !== undefined || doc.target_host !== undefined) out.warn('target_host/target_port are ignored: remote_url is set');
   }
   for (const f of ['command', 'cmd_args', 'env_vars', 'proxy_mode']) {

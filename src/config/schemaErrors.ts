@@ -5,6 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import type { ConfigProblem } from './types.js';
 import { parseDuration } from './duration.js';
+import { urlForDisplay } from './urlText.js';
 
 type Schema = {
   type?: string | string[];
@@ -129,7 +130,7 @@ function message(e: ErrorObject): { suffix: string; text: string } {
       if (p.format === 'go-duration') return { suffix: '', text: `${durationProblem(e.data)}; ${parent.formatHint ?? 'expected a Go duration such as "1m0s", "30s" or "500ms"'}` };
       return { suffix: '', text: p.format === 'uri' ? 'must be an absolute URL such as "https://host:port/path"' : `must be a valid ${String(p.format)}` };
     case 'pattern':
-      return { suffix: '', text: `${parent.patternMessage ?? `must match ${String(p.pattern)}`}, got ${JSON.stringify(e.data)}` };
+      return { suffix: '', text: `${parent.patternMessage ?? `must match ${String(p.pattern)}`}, got ${JSON.stringify(typeof e.data === 'string' ? urlForDisplay(e.data) : e.data)}` };
     case 'dependentRequired': {
       const field = String(p.missingProperty);
       return { suffix: `/${escapePointer(field)}`, text: `required when ${String(p.property)} is set (mutual TLS needs both)` };

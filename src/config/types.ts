@@ -291,7 +291,16 @@ export interface WebhookConfig {
 }
 
 export type UpstreamConfig =
-  | { readonly kind: 'http'; readonly transport: 'streamable-http' | 'sse'; /** e.g. http://127.0.0.1:9000 */ readonly origin: string; /** path prefix of remote_url, "" when none */ readonly basePath: string }
+  | {
+      readonly kind: 'http';
+      readonly transport: 'streamable-http' | 'sse';
+      /** e.g. http://127.0.0.1:9000 */
+      readonly origin: string;
+      /** path prefix of remote_url, "" when none */
+      readonly basePath: string;
+      /** remote_url's query without the "?" ("" when none): sent on every request, before the client's. May hold a key: never printed. */
+      readonly query: string;
+    }
   | {
       readonly kind: 'stdio';
       readonly command: string;

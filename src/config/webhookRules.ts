@@ -6,6 +6,7 @@
 import { isAbsolute } from 'node:path';
 import { DurationError, formatDuration, parseDuration } from './duration.js';
 import { Findings, isObject } from './findings.js';
+import { urlForDisplay } from './urlText.js';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 const MIN_TIMEOUT_MS = 1_000;
@@ -52,7 +53,7 @@ function checkUrl(url: unknown, insecure: boolean, name: string, path: string, o
   if (typeof url !== 'string') return; // the schema step reports the type
   // The schema's "uri" format lets through what the URL parser (and so the webhook client) refuses.
   if (!URL.canParse(url)) {
-    out.errorOnce(path, `webhook ${name}: must be an absolute https URL such as "https://policy.example/validate", got ${JSON.stringify(url)}`);
+    out.errorOnce(path, `webhook ${name}: must be an absolute https URL such as "https://policy.example/validate", got ${JSON.stringify(urlForDisplay(url))}`);
     return;
   }
   const protocol = new URL(url).protocol;

@@ -19,6 +19,8 @@ export interface HttpProxyOptions {
   readonly origin: string;
   /** Path prefix of remote_url ("" for none), put before every forwarded path. */
   readonly basePath: string;
+  /** remote_url's query without "?" ("" for none), put before the client's query (ToolHive's order). */
+  readonly query?: string;
   readonly transport: 'streamable-http' | 'sse';
   readonly trustProxyHeaders: boolean;
   /** oidc_config is set: the client's Authorization (its token for the proxy) is not forwarded. */
@@ -46,6 +48,7 @@ export class HttpProxyTerminal implements Terminal {
   readonly #pool: Pool;
   readonly #origin: string;
   readonly #basePath: string;
+  readonly #query: string;
   readonly #host: string;
   readonly #trustProxyHeaders: boolean;
   readonly #dropAuthorization: boolean;
@@ -59,13 +62,15 @@ export class HttpProxyTerminal implements Terminal {
     this.#origin = url.origin;
     this.#host = url.host;
     this.#basePath = opts.basePath.endsWith('/') ? opts.basePath.slice(0, -1) : opts.basePath;
+    this.#query = opts.query ?? '';
     this.#trustProxyHeaders = opts.trustProxyHeaders;
     this.#dropAuthorization = opts.dropAuthorization ?? false;
     this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     this.#logger = opts.logger;
     const origin = this.#origin;
     const basePath = this.#basePath;
-    this.#makeRewriter = opts.transport === 'sse' ? () => new EndpointRewriter(origin, basePath) : null;
+    const query = this.#query;
+    this.#makeRewriter = opts.transport === 'sse' ? () => new EndpointRewriter(origin, basePath, query) : null;
     this.#pool = new Pool(this.#origin, {
       // Unbounded: one upstream connection per concurrent client request, idle ones kept alive
       // and reused. Concurrency limits belong to the rate limiter, not to a queue in the pool.
@@ -97,7 +102,7 @@ export class HttpProxyTerminal implements Terminal {
     this.#pool.dispatch(
       {
         method: ctx.httpMethod as 'GET',
-        path: this.#basePath + ctx.url,
+        path: this.#target(ctx.url),
         headers,
         body,
         headersTimeout: this.#headersTimeoutMs,
@@ -105,6 +110,20 @@ export class HttpProxyTerminal implements Terminal {
       },
       handler,
     );
+  }
+
+  /**
+   * The upstream request target: the base path, the client's path, then remote_url's query
+   * before the client's, joined by `&` as ToolHive joins them (most servers take the first of a
+   * repeated name, so the operator's value wins). Raw text: re-encoding would change what the
+   * server reads (a `,` in `toolsets=core,alerting`).
+   */
+  #target(url: string): string {
+    if (this.#query === '') return this.#basePath + url;
+    const q = url.indexOf('?');
+    if (q === -1) return `${this.#basePath}${url}?${this.#query}`;
+    const own = url.slice(q + 1);
+    return `${this.#basePath}${url.slice(0, q)}?${this.#query}${own === '' ? '' : `&${own}`}`;
   }
 
   /** /ready: can a TCP connection to the upstream be opened within the bound? */

@@ -11,13 +11,20 @@ const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 export class EndpointRewriter {
   readonly #upstreamOrigin: string;
   readonly #basePath: string;
+  /** The parameters of remote_url's query: the proxy adds them itself, and they may hold a key. */
+  readonly #ownParameters: ReadonlySet<string>;
   #pending = '';
   #done = false;
 
-  /** `basePath`: the prefix the proxy adds to every path ("" for none); removed from endpoints. */
-  constructor(upstreamOrigin: string, basePath: string) {
+  /**
+   * `basePath`: the prefix the proxy adds to every path ("" for none); removed from endpoints.
+   * `query`: remote_url's query, which the proxy adds to every request; its parameters are
+   * removed from endpoints, so a server that echoes them does not hand the key to clients.
+   */
+  constructor(upstreamOrigin: string, basePath: string, query = '') {
     this.#upstreamOrigin = upstreamOrigin;
     this.#basePath = basePath;
+    this.#ownParameters = new Set(query === '' ? [] : query.split('&'));
   }
 
   /** Feed a chunk; returns what may be sent now (null while an event is still incomplete). */
@@ -79,6 +86,15 @@ export class EndpointRewriter {
       path = path.slice(base.length);
       if (!path.startsWith('/')) path = `/${path}`;
     }
-    return path;
+    return this.#ownParameters.size === 0 ? path : this.#withoutOwnParameters(path);
+  }
+
+  #withoutOwnParameters(path: string): string {
+    const q = path.indexOf('?');
+    if (q === -1) return path;
+    const hash = path.indexOf('#', q);
+    const end = hash === -1 ? path.length : hash;
+    const kept = path.slice(q + 1, end).split('&').filter((p) => !this.#ownParameters.has(p));
+    return `${path.slice(0, q)}${kept.length === 0 ? '' : `?${kept.join('&')}`}${path.slice(end)}`;
   }
 }

@@ -25,6 +25,7 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
     return new HttpProxyTerminal({
       origin: upstream.origin,
       basePath: upstream.basePath,
+      query: upstream.query,
       transport: upstream.transport,
       trustProxyHeaders: config.trustProxyHeaders,
       // The proxy authenticates the client itself: its token is not the upstream's business.
