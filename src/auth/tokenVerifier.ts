@@ -51,6 +51,22 @@ function joseFailure(err: unknown, token: string, expected: ExpectedClaims, nowS
   return `cannot verify: ${(err as Error).message}`;
 }
 
+/**
+ * Several published keys fit the token's header and jose will not guess which one signed it; nor
+ * does the proxy (trying each would multiply what a bad token costs). Said plainly: jose's own
+ * words ("multiple matching keys") send an operator looking at the token's shape.
+ */
+async function ambiguousKey(err: errors.JWKSMultipleMatchingKeys, token: string): Promise<string> {
+  let keys = 0;
+  for await (const _key of err) keys++;
+  const { alg, kid } = decodeProtectedHeader(token);
+  const published = `${keys > 1 ? keys : 'several'} ${String(alg)} keys`;
+  if (kid === undefined) {
+    return `the token has no "kid" and the issuer publishes ${published}: which one signed it cannot be told (an issuer with more than one key must name it in its tokens' "kid")`;
+  }
+  return `the issuer publishes ${published} with kid ${JSON.stringify(kid)}: which one signed the token cannot be told`;
+}
+
 export class TokenVerifier {
   readonly #jwks: JwksCache | null;
   readonly #introspector: Introspector | null;
@@ -92,6 +108,7 @@ export class TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.#jwks.getKey, { ...this.#options, currentDate: new Date(this.#now()) }));
     } catch (err) {
+      if (err instanceof errors.JWKSMultipleMatchingKeys) return failed(await ambiguousKey(err, token));
       return failed(joseFailure(err, token, this.#expected, this.#now() / 1000));
     }
     const claims = payload as Record<string, unknown>;

@@ -63,8 +63,11 @@ export interface TestProvider {
   revoke(token: string, client: TestClient): Promise<void>;
   /** A JWT signed with the provider's current key (or `key`), with the given claims and header. */
   sign(claims: JWTPayload, opts?: { header?: Record<string, unknown>; key?: SigningKey }): Promise<string>;
-  /** New signing key with a new kid: the provider publishes only it from now on. */
-  rotate(): Promise<SigningKey>;
+  /**
+   * New signing key with a new kid: the provider publishes only it from now on — or, with
+   * `keepPrevious`, it first and the previous keys after it, as an issuer does mid-rotation.
+   */
+  rotate(opts?: { keepPrevious?: boolean }): Promise<SigningKey>;
   close(): Promise<void>;
 }
 
@@ -109,7 +112,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
 
-  const makeProvider = (privateJwk: JWK): Provider => {
+  const makeProvider = (privateJwks: readonly JWK[]): Provider => {
     const provider = new Provider(issuer, {
       clients: [...clients, introspector].map((c) => ({
         client_id: c.id,
@@ -120,7 +123,7 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
         id_token_signed_response_alg: alg,
         introspection_endpoint_auth_method: 'client_secret_basic',
       })),
-      jwks: { keys: [privateJwk] },
+      jwks: { keys: [...privateJwks] },
       features: {
         devInteractions: { enabled: opts.interactive === true },
         registration: { enabled: opts.interactive === true },
@@ -143,7 +146,8 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
   };
 
   const first = await newKey(alg);
-  callback = makeProvider(first.privateJwk).callback();
+  let published = [first.privateJwk];
+  callback = makeProvider(published).callback();
 
   const tokenRequest = async (client: TestClient, resource: string): Promise<string> => {
     const res = await fetch(`${issuer}/token`, {
@@ -179,9 +183,10 @@ export async function startOidcProvider(opts: OidcProviderOptions = {}): Promise
       const header = { alg: key.alg, kid: key.kid, typ: 'at+jwt', ...o.header };
       return await new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
     },
-    async rotate() {
+    async rotate(o = {}) {
       const next = await newKey(alg);
-      callback = makeProvider(next.privateJwk).callback();
+      published = o.keepPrevious === true ? [next.privateJwk, ...published] : [next.privateJwk];
+      callback = makeProvider(published).callback();
       (state as { key: SigningKey }).key = next.key;
       return next.key;
     },
