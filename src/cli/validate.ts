@@ -3,7 +3,7 @@
 // Exit 0 when valid, 1 when not; `--json` prints one object on stdout with the same exit codes.
 
 import { planChain, type ChainPlan } from '../chain/plan.js';
-import { formatProblem, loadConfig } from '../config/load.js';
+import { formatProblem, loadConfig, type LoadResult } from '../config/load.js';
 import { telemetrySummary } from '../telemetry/config.js';
 import { auditSummary } from '../audit/config.js';
 import { EXIT } from '../errors.js';
@@ -22,6 +22,16 @@ function chainEntries(plan: ChainPlan): ValidateReport['chain'] {
   return [...stages, { name: t.name, type: t.type, summary: t.summary }];
 }
 
+/** What `validate --json` prints; `dry-run --json` prints it too for a config that does not load. */
+export function validateReport(result: LoadResult, plan: ChainPlan | null): ValidateReport {
+  return {
+    valid: result.ok,
+    errors: result.ok ? [] : result.errors.map((e) => ({ path: e.path, message: e.message })),
+    warnings: result.warnings,
+    chain: plan ? chainEntries(plan) : [],
+  };
+}
+
 /** The chain as `validate` prints it: numbered stages, then the terminal. */
 export function formatChain(plan: ChainPlan): string {
   const lines = plan.stages.map((s, i) => `${i + 1}. ${s.name}: ${s.summary}`);
@@ -37,13 +47,7 @@ export async function validateCommand(opts: ValidateOptions, io: Output): Promis
   const plan = result.ok ? planChain(result.config) : null;
 
   if (opts.json) {
-    const report: ValidateReport = {
-      valid: result.ok,
-      errors: result.ok ? [] : result.errors.map((e) => ({ path: e.path, message: e.message })),
-      warnings: result.warnings,
-      chain: plan ? chainEntries(plan) : [],
-    };
-    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(validateReport(result, plan), null, 2)}\n`);
     return result.ok ? EXIT.OK : EXIT.CONFIG_INVALID;
   }
 
