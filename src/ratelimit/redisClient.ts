@@ -7,6 +7,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConfig, RedisTls } from '../config/types.js';
+import { routeAuthAdvice, type AuthAdvice } from './authAdvice.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -76,6 +77,8 @@ export interface ClientOptions {
    * for it on Cluster only; on one connection it batches by corking the socket (redisStore.ts).
    */
   readonly autoPipelining: boolean;
+  /** An AUTH answer ioredis would only print with console.warn (authAdvice.ts). */
+  readonly onAuthAdvice: (advice: AuthAdvice) => void;
 }
 
 export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisClient {
@@ -92,7 +95,10 @@ export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisC
       dnsLookup: (address, callback) => callback(null, address),
       slotsRefreshTimeout: Math.min(cfg.dialTimeoutMs, 2000),
     };
-    return new Cluster([{ host: cfg.host, port: cfg.port }], options);
+    const cluster = new Cluster([{ host: cfg.host, port: cfg.port }], options);
+    // Node connections are created lazily and announced before they connect.
+    cluster.on('+node', (node: Redis) => routeAuthAdvice(node, opts.onAuthAdvice));
+    return cluster;
   }
   const options: RedisOptions = { ...node, db: cfg.db, retryStrategy, enableAutoPipelining: opts.autoPipelining };
   if (cfg.topology === 'sentinel') {
@@ -110,5 +116,7 @@ export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisC
     options.host = cfg.host;
     options.port = cfg.port;
   }
-  return new Redis(options);
+  const redis = new Redis(options);
+  routeAuthAdvice(redis, opts.onAuthAdvice);
+  return redis;
 }

@@ -19,6 +19,7 @@ import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
 import { createRedisClient, describeRedis, redisLogAddress, type RedisClient } from './redisClient.js';
+import type { AuthAdvice } from './authAdvice.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
 import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
 
@@ -146,6 +147,8 @@ export class RedisStore implements TokenBucketStore {
   readonly #cluster: boolean;
   /** SCRIPT LOAD was refused once (an ACL without it): said once, not at every reconnect. */
   #scriptLoadRefused = false;
+  /** Advice on AUTH already logged: once each, not at every (re)connection of every node. */
+  readonly #authAdviceSaid = new Set<AuthAdvice>();
   /** The socket corked for the current turn of the event loop, if any. */
   #corked: Writable | null = null;
 
@@ -164,7 +167,7 @@ export class RedisStore implements TokenBucketStore {
     const cluster = cfg.topology === 'cluster';
     this.#cork = batching && !cluster;
     this.#cluster = cluster;
-    this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster }) as ScriptedRedis;
+    this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster, onAuthAdvice: (a) => this.#onAuthAdvice(a) }) as ScriptedRedis;
     if (cluster) {
       // A Cluster has a connection per master that only ioredis knows, and it opens, drops and
       // replaces them as slots move: the scripts are left to ioredis's script commands, which send
@@ -181,6 +184,16 @@ export class RedisStore implements TokenBucketStore {
     this.#client.on('node error', (err: Error, node: string) => this.#onError(new Error(`node ${node}: ${err.message}`)));
     this.#client.on('-node', (node: ClusterNode) => this.#onNode(node, false));
     this.#client.on('+node', (node: ClusterNode) => this.#onNode(node, true));
+  }
+
+  #onAuthAdvice(advice: AuthAdvice): void {
+    if (this.#authAdviceSaid.has(advice)) return;
+    this.#authAdviceSaid.add(advice);
+    if (advice === 'password-not-needed') {
+      this.#logger.warn({ redis: this.address }, `${this.label} does not require a password, but THV_SESSION_REDIS_PASSWORD is set; connected without it`);
+    } else {
+      this.#logger.error({ redis: this.address }, `${this.label} refused AUTH with a username: ACL users need Redis 6 or later; connected without authenticating`);
+    }
   }
 
   #onNode(node: ClusterNode, added: boolean): void {

@@ -291,6 +291,16 @@ export async function callTool(proxyUrl: string): Promise<number> {
   return (await postJson(`${proxyUrl}/mcp`, body)).status;
 }
 
+/** process.env.THV_SESSION_REDIS_PASSWORD for the length of one test (the loader reads it there). */
+export function withRedisPassword(t: { teardown(fn: () => void): void }, value: string): void {
+  const saved = process.env.THV_SESSION_REDIS_PASSWORD;
+  process.env.THV_SESSION_REDIS_PASSWORD = value;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.THV_SESSION_REDIS_PASSWORD;
+    else process.env.THV_SESSION_REDIS_PASSWORD = saved;
+  });
+}
+
 /**
  * `thv-proxy run --config <file>` in-process, for configs that must fail at startup: the exit
  * code and stderr. `env` is set in process.env for the call (the loader reads the password there).

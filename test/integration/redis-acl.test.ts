@@ -5,7 +5,7 @@
 import t from 'tap';
 import { startInProcess } from '../helpers/proxy.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
-import { callTool, limitedToolConfig, runExpectingFailure } from '../helpers/redisTopology.js';
+import { callTool, limitedToolConfig, runExpectingFailure, withRedisPassword } from '../helpers/redisTopology.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
 
 const PASSWORD = 'acl-pw-51c0-do-not-log';
@@ -27,18 +27,8 @@ t.before(async () => {
 });
 t.teardown(() => redis.stop());
 
-/** process.env.THV_SESSION_REDIS_PASSWORD for the length of one test. */
-function withPassword(t: { teardown(fn: () => void): void }, value: string): void {
-  const saved = process.env.THV_SESSION_REDIS_PASSWORD;
-  process.env.THV_SESSION_REDIS_PASSWORD = value;
-  t.teardown(() => {
-    if (saved === undefined) delete process.env.THV_SESSION_REDIS_PASSWORD;
-    else process.env.THV_SESSION_REDIS_PASSWORD = saved;
-  });
-}
-
 t.test('§13 the minimal ACL user holds the limits; the password is in no log line', async (t) => {
-  withPassword(t, PASSWORD);
+  withRedisPassword(t, PASSWORD);
   const proxy = await startInProcess(limitedToolConfig(upstreamPort, 'acl-ok', { address, username: 'thv-proxy' }, 2));
   t.teardown(() => proxy.close());
   t.same([await callTool(proxy.url), await callTool(proxy.url), await callTool(proxy.url)], [200, 200, 429]);
@@ -59,7 +49,7 @@ t.test('§1/§13 a wrong password or an unknown user: exit 3 with Redis\'s cause
 });
 
 t.test('§4/§13 a user without the thv:rl:* keys: every check fails open, and the warning names NOPERM', async (t) => {
-  withPassword(t, PASSWORD);
+  withRedisPassword(t, PASSWORD);
   const proxy = await startInProcess(limitedToolConfig(upstreamPort, 'acl-nokeys', { address, username: 'elsewhere' }, 1));
   t.teardown(() => proxy.close());
   t.same([await callTool(proxy.url), await callTool(proxy.url)], [200, 200], 'fail-open: the check cannot run');
