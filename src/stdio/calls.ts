@@ -5,6 +5,7 @@
 // answer can be checked against the session it was sent to and carried back with the child's
 // own id.
 
+import { performance } from 'node:perf_hooks';
 import type { JsonRpcId, Rejection } from '../errors.js';
 import type { Session } from './sessions.js';
 
@@ -56,15 +57,25 @@ export interface ServerCall {
  * response they reach — alive through every scavenge (src/server/inFlight.ts, the same defect in
  * the HTTP server; test/regression/stdio-finished-calls-are-not-retained.test.ts). Obsolete
  * tables of small integers keep nothing alive; a freed slot is cleared at once.
+ *
+ * Each slot also has a deadline (monotonic ms): the time by which the child must have started
+ * answering the call (bridge.ts, expireCalls); Infinity once it has.
  */
 export class CallTable {
   #nextId = 1;
+  readonly #answerTimeoutMs: number;
   readonly #slots: (ClientCall | null)[] = [];
+  readonly #deadlines: number[] = [];
   readonly #freeSlots: number[] = [];
   /** proxy id -> slot. */
   readonly #slotOf = new Map<number, number>();
   readonly #serverCalls = new Map<number, ServerCall>();
   readonly #serverCallsByChildId = new Map<string | number, ServerCall>();
+
+  /** `answerTimeoutMs`: how long a call may wait for the start of its answer (default: no bound). */
+  constructor(answerTimeoutMs = Infinity) {
+    this.#answerTimeoutMs = answerTimeoutMs;
+  }
 
   /** Proxy-unique, increasing: also the order in which requests started. */
   nextId(): number {
@@ -75,6 +86,7 @@ export class CallTable {
     if (this.#slotOf.has(call.proxyId)) return;
     const slot = this.#freeSlots.pop() ?? this.#slots.length;
     this.#slots[slot] = call;
+    this.#deadlines[slot] = performance.now() + this.#answerTimeoutMs;
     this.#slotOf.set(call.proxyId, slot);
     call.session.callCount++;
   }
@@ -94,6 +106,34 @@ export class CallTable {
     this.#slotOf.delete(call.proxyId);
     call.session.callCount--;
     call.session.markSeen(); // idle time counts from the answer, not from the request
+  }
+
+  /** The child wrote something about the call (progress, a server request): its answer has started, no deadline. */
+  answerStarted(call: ClientCall): void {
+    const slot = this.#slotOf.get(call.proxyId);
+    if (slot !== undefined && this.#slots[slot] === call) this.#deadlines[slot] = Infinity;
+  }
+
+  /** A server request went to `session`: stdio does not say for which of its calls, so for all of them. */
+  answerStartedInSession(session: Session): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) if (this.#slots[slot]?.session === session) this.#deadlines[slot] = Infinity;
+  }
+
+  /** The calls whose answer has not started by `now`, in the order they started. */
+  overdue(now: number): ClientCall[] {
+    const out: ClientCall[] = [];
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const call = this.#slots[slot];
+      if (call !== null && call !== undefined && this.#deadlines[slot]! <= now) out.push(call);
+    }
+    return out.sort((a, b) => a.proxyId - b.proxyId);
+  }
+
+  /** The earliest deadline of the calls in flight; Infinity when none has one. */
+  nextDeadline(): number {
+    let next = Infinity;
+    for (let slot = 0; slot < this.#slots.length; slot++) if (this.#slots[slot] !== null && this.#deadlines[slot]! < next) next = this.#deadlines[slot]!;
+    return next;
   }
 
   /**
