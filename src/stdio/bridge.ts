@@ -15,7 +15,7 @@ import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { FromChild } from './fromChild.js';
 import { InitializeCache, TOO_DEEP } from './initializeCache.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
-import { asLine, cancelledLine, childRequestLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
+import { asLine, cancelledLine, childRequestLine, clientCancelledLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
 import { SessionRegistry, type Session } from './sessions.js';
 import type { ChildLink, SupervisorHooks } from './supervisor.js';
 
@@ -98,7 +98,7 @@ export class Bridge implements SupervisorHooks {
       if (this.#init.initializedSent) return undefined;
       this.#init.initializedSent = true;
     } else if (msg.method === 'notifications/cancelled') {
-      this.#clientCancelled(session, msg.params?.['requestId']);
+      this.#clientCancelled(session, msg.params?.['requestId'], body);
       return undefined;
     }
     this.#child.send(asLine(body));
@@ -209,11 +209,12 @@ export class Bridge implements SupervisorHooks {
     if (call.generation === this.#child.generation) this.#child.send(cancelledLine(call.proxyId, reason));
   }
 
-  #clientCancelled(session: Session, requestId: unknown): void {
+  /** The client's own notification goes to the child, with only the requestId mapped (its reason, as it wrote it). */
+  #clientCancelled(session: Session, requestId: unknown, body: Buffer): void {
     for (const call of this.#calls.callsOfSession(session)) {
       if (call.clientId !== requestId || call.isInitialize) continue;
       this.#calls.removeCall(call);
-      this.#child.send(cancelledLine(call.proxyId, 'cancelled by the client'));
+      this.#child.send(clientCancelledLine(body, call.proxyId) ?? cancelledLine(call.proxyId, 'cancelled by the client'));
       call.reply.abandon();
       return;
     }
