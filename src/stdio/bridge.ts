@@ -15,7 +15,7 @@ import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { FromChild } from './fromChild.js';
 import { InitializeCache, TOO_DEEP } from './initializeCache.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
-import { asLine, cancelledLine, childRequestLine, clientCancelledLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
+import { asLine, cancelledLine, cancelledRequestIdText, childRequestLine, clientCancelledLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
 import { SessionRegistry, type Session } from './sessions.js';
 import type { ChildLink, SupervisorHooks } from './supervisor.js';
 
@@ -98,7 +98,7 @@ export class Bridge implements SupervisorHooks {
       if (this.#init.initializedSent) return undefined;
       this.#init.initializedSent = true;
     } else if (msg.method === 'notifications/cancelled') {
-      this.#clientCancelled(session, msg.params?.['requestId'], body);
+      this.#clientCancelled(session, asLine(body));
       return undefined;
     }
     this.#child.send(asLine(body));
@@ -209,15 +209,17 @@ export class Bridge implements SupervisorHooks {
     if (call.generation === this.#child.generation) this.#child.send(cancelledLine(call.proxyId, reason));
   }
 
-  /** The client's own notification goes to the child, with only the requestId mapped (its reason, as it wrote it). */
-  #clientCancelled(session: Session, requestId: unknown, body: Buffer): void {
-    for (const call of this.#calls.callsOfSession(session)) {
-      if (call.clientId !== requestId || call.isInitialize) continue;
-      this.#calls.removeCall(call);
-      this.#child.send(clientCancelledLine(body, call.proxyId) ?? cancelledLine(call.proxyId, 'cancelled by the client'));
-      call.reply.abandon();
-      return;
-    }
+  /**
+   * The call is found by the client's id as written (an index, not a walk over the calls in
+   * flight); the client's own notification goes to the child with only the requestId mapped.
+   */
+  #clientCancelled(session: Session, line: string): void {
+    const idText = cancelledRequestIdText(line);
+    const call = idText === undefined ? undefined : this.#calls.callByClientId(session, idText);
+    if (!call || call.isInitialize) return;
+    this.#calls.removeCall(call);
+    this.#child.send(clientCancelledLine(line, call.proxyId) ?? cancelledLine(call.proxyId, 'cancelled by the client'));
+    call.reply.abandon();
   }
 
   // ---- child lifecycle: readiness and shutdown ------------------------------------------------

@@ -49,6 +49,14 @@ export interface ServerCall {
 }
 
 /**
+ * The key of a client's call by its own id: the id's text as the client wrote it, so ids a double
+ * cannot tell apart (9007199254740993 and ...992) stay apart, as they do on the way back.
+ */
+function clientKey(session: Session, idText: string): string {
+  return `${session.id} ${idText}`;
+}
+
+/**
  * The client calls in flight sit in slots, reused once their call ends, and the Map from proxy id
  * to call holds slot numbers, not calls. Not a Map of calls (nor a Set per session), on purpose:
  * with an add and a delete per call V8 rehashes such a table every few dozen calls and keeps each
@@ -69,6 +77,8 @@ export class CallTable {
   readonly #freeSlots: number[] = [];
   /** proxy id -> slot. */
   readonly #slotOf = new Map<number, number>();
+  /** session id + client id text -> slot: a client's notifications/cancelled names its own id. */
+  readonly #slotOfClientId = new Map<string, number>();
   readonly #serverCalls = new Map<number, ServerCall>();
   readonly #serverCallsByChildId = new Map<string | number, ServerCall>();
 
@@ -88,6 +98,9 @@ export class CallTable {
     this.#slots[slot] = call;
     this.#deadlines[slot] = performance.now() + this.#answerTimeoutMs;
     this.#slotOf.set(call.proxyId, slot);
+    // MCP forbids a client to reuse an id within its session; should one do it, the first call keeps it.
+    const key = clientKey(call.session, call.clientIdText);
+    if (!this.#slotOfClientId.has(key)) this.#slotOfClientId.set(key, slot);
     call.session.callCount++;
   }
 
@@ -98,12 +111,20 @@ export class CallTable {
     return slot === undefined ? undefined : (this.#slots[slot] ?? undefined);
   }
 
+  /** The call in flight that `session` knows by `idText` (its id, as the client wrote it). */
+  callByClientId(session: Session, idText: string): ClientCall | undefined {
+    const slot = this.#slotOfClientId.get(clientKey(session, idText));
+    return slot === undefined ? undefined : (this.#slots[slot] ?? undefined);
+  }
+
   removeCall(call: ClientCall): void {
     const slot = this.#slotOf.get(call.proxyId);
     if (slot === undefined || this.#slots[slot] !== call) return;
     this.#slots[slot] = null;
     this.#freeSlots.push(slot);
     this.#slotOf.delete(call.proxyId);
+    const key = clientKey(call.session, call.clientIdText);
+    if (this.#slotOfClientId.get(key) === slot) this.#slotOfClientId.delete(key);
     call.session.callCount--;
     call.session.markSeen(); // idle time counts from the answer, not from the request
   }
