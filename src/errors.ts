@@ -144,8 +144,12 @@ export class Rejection {
   }
 }
 
-/** Write a rejection as the HTTP response. Safe to call once headers were sent (then it just ends). */
+/**
+ * Write a rejection as the HTTP response. Safe to call once headers were sent (then it just ends)
+ * and once the response was destroyed (then nothing: its status must not claim an answer).
+ */
 export function writeRejection(res: ServerResponse, rejection: Rejection): void {
+  if (res.destroyed) return;
   if (res.headersSent) {
     res.destroy();
     return;

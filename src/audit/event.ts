@@ -75,9 +75,28 @@ function firstHeader(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** `bytes` as audit data: the JSON itself when it fits and parses, else the cut text. */
-export function auditData(bytes: Buffer, max: number): { value: unknown; truncated: boolean } {
-  if (bytes.length <= max) {
+/**
+ * The length of the longest prefix of `bytes[0, end)` that ends with a whole UTF-8 character.
+ * Decoding half a character would give U+FFFD: three bytes in place of the one or two cut, and
+ * text the body never had.
+ */
+function wholeCharacters(bytes: Buffer, end: number): number {
+  if (end === 0) return 0;
+  // The last character's lead byte: continuation bytes (10xxxxxx) come at most three in a row.
+  let lead = end - 1;
+  while (lead > 0 && lead > end - 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  const b = bytes[lead]!;
+  const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return lead + length <= end ? end : lead;
+}
+
+/**
+ * `bytes` as audit data: the JSON itself when it is the whole body, fits and parses; else its text
+ * up to `max` bytes, cut on a character boundary. `whole` is false for a prefix someone else cut
+ * (the response capture keeps only `max` bytes): its last character may be incomplete.
+ */
+export function auditData(bytes: Buffer, max: number, whole = true): { value: unknown; truncated: boolean } {
+  if (whole && bytes.length <= max) {
     const text = bytes.toString('utf8');
     try {
       return { value: JSON.parse(text), truncated: false };
@@ -85,9 +104,7 @@ export function auditData(bytes: Buffer, max: number): { value: unknown; truncat
       return { value: text, truncated: false };
     }
   }
-  // Cut on a UTF-8 character boundary: never half a character.
-  let end = max;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  const end = wholeCharacters(bytes, Math.min(max, bytes.length));
   return { value: bytes.subarray(0, end).toString('utf8'), truncated: true };
 }
 
@@ -144,9 +161,9 @@ export function auditLine(ctx: RequestContext, type: string, p: AuditParams, fac
     if (d.truncated) data.request_truncated = true;
   }
   if (facts.response !== null && facts.response.length > 0) {
-    const d = auditData(facts.response, p.maxDataSize);
+    const d = auditData(facts.response, p.maxDataSize, facts.responseBytes <= facts.response.length);
     data.response = d.value;
-    if (d.truncated || facts.responseBytes > facts.response.length) data.response_truncated = true;
+    if (d.truncated) data.response_truncated = true;
   }
   if (data.request !== undefined || data.response !== undefined) event.data = data;
   return `${JSON.stringify(event)}\n`;

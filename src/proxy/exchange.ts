@@ -217,8 +217,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.#finish();
-    if (this.#clientGone || this.#filterFailed || err instanceof ClientGoneError) return;
     const res = this.#res;
+    // A destroyed response (the client left, or shutdown cut it) takes no answer, and the
+    // upstream error it caused is no failure of the upstream's.
+    if (this.#clientGone || this.#filterFailed || err instanceof ClientGoneError || res.destroyed) return;
     const code = (err as { code?: string }).code ?? err.name;
     const reason = `${code}: ${err.message}`;
     if (res.headersSent) {

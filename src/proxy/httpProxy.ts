@@ -10,9 +10,7 @@ import type { RequestContext, Terminal } from '../chain/types.js';
 import { Exchange } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { EndpointRewriter } from './sseEndpoint.js';
-
-/** SPEC §6: upstream silent past this -> 504. */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './timeouts.js';
 
 export interface HttpProxyOptions {
   /** e.g. http://127.0.0.1:9000 (no path). */
@@ -65,7 +63,7 @@ export class HttpProxyTerminal implements Terminal {
     this.#query = opts.query ?? '';
     this.#trustProxyHeaders = opts.trustProxyHeaders;
     this.#dropAuthorization = opts.dropAuthorization ?? false;
-    this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.#logger = opts.logger;
     const origin = this.#origin;
     const basePath = this.#basePath;

@@ -7,7 +7,7 @@ import type { ProxyConfig } from '../config/types.js';
 import { HttpProxyTerminal } from './httpProxy.js';
 
 export interface TerminalOptions {
-  /** Upstream response-head timeout (default 30 s, SPEC §6). */
+  /** Upstream response-head timeout (default 30 s, SPEC §6); for stdio, the wait for the start of the child's answer. */
   readonly headersTimeoutMs?: number;
   /** stdio only: idle-session expiry (default 30 min; tests shorten it). */
   readonly stdioSessionIdleTimeoutMs?: number;
@@ -38,6 +38,7 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
   return createStdioTerminal(upstream, {
     logger,
     serverName: config.name,
+    answerTimeoutMs: opts.headersTimeoutMs,
     ...(opts.stdioSessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: opts.stdioSessionIdleTimeoutMs } : {}),
     ...(opts.stdioMaxStreamBufferBytes !== undefined ? { maxStreamBufferBytes: opts.stdioMaxStreamBufferBytes } : {}),
     ...(opts.stdioMaxSessions !== undefined ? { maxSessions: opts.stdioMaxSessions } : {}),

@@ -319,6 +319,7 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
       clearTimeout(timer);
       if (this.#inFlight.size > 0) {
         this.#logger.warn({ requests: this.#inFlight.size, graceMs }, 'grace period over: closing the remaining connections');
+        this.#cut();
       }
     }
     server.closeAllConnections();
@@ -328,6 +329,21 @@ class NodeProxyServer implements ProxyServer, ResponseCloseSink {
     await this.#store?.close().catch((err: unknown) => this.#logger.warn({ err }, 'closing the token-bucket store'));
     // Last: the requests above have ended, so their spans, metrics and audit events are complete.
     await this.#observer?.close();
+  }
+
+  /**
+   * The grace period is over: the requests still in flight end without their answer. Their
+   * responses are destroyed here, not only their sockets: the socket's 'close' reaches a response
+   * only later, and the terminal, closed next, fails what it still waits for with 502 — written
+   * into a response that looked alive, the request log said 502 for an answer nobody received.
+   * A destroyed response takes no write; its line says `aborted: true`, and why.
+   */
+  #cut(): void {
+    for (const ctx of this.#inFlight.snapshot()) {
+      ctx.rejectedBy ??= 'server';
+      ctx.reason ??= 'shutdown: grace period over, connection closed before the response was complete';
+      ctx.res.destroy();
+    }
   }
 }
 

@@ -9,11 +9,13 @@ import type { Logger } from 'pino';
 import { Rejection } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import type { McpMessage } from '../mcp/types.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../proxy/timeouts.js';
+import { AnswerDeadline } from './answerDeadline.js';
 import { CallTable, type ClientCall, type Reply } from './calls.js';
 import { FromChild } from './fromChild.js';
 import { InitializeCache, TOO_DEEP } from './initializeCache.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
-import { asLine, cancelledLine, childRequestLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
+import { asLine, cancelledLine, cancelledRequestIdText, childRequestLine, clientCancelledLine, clientRequestLine, errorLine, isJsonObject, lineWithId, progressTokenOf } from './rewrite.js';
 import { SessionRegistry, type Session } from './sessions.js';
 import type { ChildLink, SupervisorHooks } from './supervisor.js';
 
@@ -27,20 +29,32 @@ export const DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION = 32;
 /** The "not reading its input" warning, at most once per this (ms). */
 const INPUT_FULL_LOG_INTERVAL_MS = 10_000;
 
+export interface BridgeOptions {
+  /** Server requests one session may leave unanswered (default 32). */
+  readonly maxServerRequestsPerSession?: number | undefined;
+  /** How long a call may wait for the start of its answer before it gets 504 (default 30 s, SPEC §6). */
+  readonly answerTimeoutMs?: number | undefined;
+}
+
 export class Bridge implements SupervisorHooks {
   readonly sessions = new SessionRegistry();
-  readonly #calls = new CallTable();
+  readonly #calls: CallTable;
   readonly #internal = new InternalRequests();
   readonly #logger: Logger;
   readonly #child: ChildLink;
+  readonly #answerTimeoutMs: number;
+  readonly #deadline: AnswerDeadline;
   /** When the last "not reading its input" warning was logged (one per interval, not per request). */
   #inputFullLogged = 0;
   readonly #init: InitializeCache;
   readonly onLine: (line: string) => void;
 
-  constructor(child: ChildLink, logger: Logger, maxServerRequestsPerSession = DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION) {
+  constructor(child: ChildLink, logger: Logger, opts: BridgeOptions = {}) {
     this.#child = child;
     this.#logger = logger;
+    this.#answerTimeoutMs = opts.answerTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+    this.#calls = new CallTable(this.#answerTimeoutMs);
+    this.#deadline = new AnswerDeadline(this.#calls, (now) => this.expireCalls(now));
     this.#init = new InitializeCache(this.sessions, logger);
     this.onLine = new FromChild({
       child,
@@ -49,7 +63,7 @@ export class Bridge implements SupervisorHooks {
       sessions: this.sessions,
       init: this.#init,
       logger,
-      maxServerRequestsPerSession,
+      maxServerRequestsPerSession: opts.maxServerRequestsPerSession ?? DEFAULT_MAX_SERVER_REQUESTS_PER_SESSION,
     }).onLine;
   }
 
@@ -84,7 +98,7 @@ export class Bridge implements SupervisorHooks {
       if (this.#init.initializedSent) return undefined;
       this.#init.initializedSent = true;
     } else if (msg.method === 'notifications/cancelled') {
-      this.#clientCancelled(session, msg.params?.['requestId']);
+      this.#clientCancelled(session, asLine(body));
       return undefined;
     }
     this.#child.send(asLine(body));
@@ -155,9 +169,37 @@ export class Bridge implements SupervisorHooks {
       isInitialize,
     };
     this.#calls.addCall(call);
+    this.#deadline.arm();
     reply.bind(call);
     this.#child.send(line);
     return call;
+  }
+
+  // ---- calls the child does not answer --------------------------------------------------------
+
+  /**
+   * Calls whose answer has not started by `now` (SPEC §6: an upstream silent past the header
+   * timeout is answered 504): the client gets 504, the child is told to stop (never for
+   * initialize, which MCP does not let a client cancel), and the call is forgotten, so an answer
+   * that comes later is dropped (fromChild.ts). Started means the answer itself, or progress or
+   * a server request about the call: after those the child is working on it, and as with an HTTP
+   * upstream whose response head has come, there is no bound.
+   */
+  expireCalls(now: number): void {
+    const overdue = this.#calls.overdue(now);
+    if (overdue.length === 0) return;
+    const reason = `stdio server did not start answering within ${this.#answerTimeoutMs} ms`;
+    const generation = this.#child.generation;
+    for (const call of overdue) {
+      this.#calls.removeCall(call);
+      // The next initialize is sent to the child again.
+      if (call.isInitialize) this.#init.failed(call, 'UPSTREAM_TIMEOUT', reason);
+      else {
+        call.reply.fail(new Rejection('UPSTREAM_TIMEOUT', call.clientId, { reason }));
+        if (call.generation === generation) this.#child.send(cancelledLine(call.proxyId, reason));
+      }
+    }
+    this.#logger.warn({ requests: overdue.length, timeoutMs: this.#answerTimeoutMs }, `${reason}: ${overdue.length} request(s) answered 504`);
   }
 
   /** The client's HTTP request went away: the child stops working on it. */
@@ -167,14 +209,17 @@ export class Bridge implements SupervisorHooks {
     if (call.generation === this.#child.generation) this.#child.send(cancelledLine(call.proxyId, reason));
   }
 
-  #clientCancelled(session: Session, requestId: unknown): void {
-    for (const call of this.#calls.callsOfSession(session)) {
-      if (call.clientId !== requestId || call.isInitialize) continue;
-      this.#calls.removeCall(call);
-      this.#child.send(cancelledLine(call.proxyId, 'cancelled by the client'));
-      call.reply.abandon();
-      return;
-    }
+  /**
+   * The call is found by the client's id as written (an index, not a walk over the calls in
+   * flight); the client's own notification goes to the child with only the requestId mapped.
+   */
+  #clientCancelled(session: Session, line: string): void {
+    const idText = cancelledRequestIdText(line);
+    const call = idText === undefined ? undefined : this.#calls.callByClientId(session, idText);
+    if (!call || call.isInitialize) return;
+    this.#calls.removeCall(call);
+    this.#child.send(clientCancelledLine(line, call.proxyId) ?? cancelledLine(call.proxyId, 'cancelled by the client'));
+    call.reply.abandon();
   }
 
   // ---- child lifecycle: readiness and shutdown ------------------------------------------------
@@ -182,8 +227,8 @@ export class Bridge implements SupervisorHooks {
   readonly onExit = (generation: number): void => {
     for (const call of this.#calls.callsOf(generation)) {
       this.#calls.removeCall(call);
-      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: 'stdio server exited' }));
-      if (call.isInitialize) this.#init.failWaiters('stdio server exited');
+      if (call.isInitialize) this.#init.failed(call, 'UPSTREAM_UNREACHABLE', 'stdio server exited');
+      else call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: 'stdio server exited' }));
     }
     this.#calls.dropServerCalls(generation);
     this.#internal.failGeneration(generation, new Error('stdio server exited'));
@@ -221,6 +266,7 @@ export class Bridge implements SupervisorHooks {
 
   /** Shutdown: whatever is still in flight gets 502, every stream ends. */
   closeAll(): void {
+    this.#deadline.stop();
     for (const call of this.#calls.allCalls()) {
       this.#calls.removeCall(call);
       call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: 'proxy shutting down' }));

@@ -5,6 +5,7 @@
 // answer can be checked against the session it was sent to and carried back with the child's
 // own id.
 
+import { performance } from 'node:perf_hooks';
 import type { JsonRpcId, Rejection } from '../errors.js';
 import type { Session } from './sessions.js';
 
@@ -48,6 +49,14 @@ export interface ServerCall {
 }
 
 /**
+ * The key of a client's call by its own id: the id's text as the client wrote it, so ids a double
+ * cannot tell apart (9007199254740993 and ...992) stay apart, as they do on the way back.
+ */
+function clientKey(session: Session, idText: string): string {
+  return `${session.id} ${idText}`;
+}
+
+/**
  * The client calls in flight sit in slots, reused once their call ends, and the Map from proxy id
  * to call holds slot numbers, not calls. Not a Map of calls (nor a Set per session), on purpose:
  * with an add and a delete per call V8 rehashes such a table every few dozen calls and keeps each
@@ -56,15 +65,27 @@ export interface ServerCall {
  * response they reach — alive through every scavenge (src/server/inFlight.ts, the same defect in
  * the HTTP server; test/regression/stdio-finished-calls-are-not-retained.test.ts). Obsolete
  * tables of small integers keep nothing alive; a freed slot is cleared at once.
+ *
+ * Each slot also has a deadline (monotonic ms): the time by which the child must have started
+ * answering the call (bridge.ts, expireCalls); Infinity once it has.
  */
 export class CallTable {
   #nextId = 1;
+  readonly #answerTimeoutMs: number;
   readonly #slots: (ClientCall | null)[] = [];
+  readonly #deadlines: number[] = [];
   readonly #freeSlots: number[] = [];
   /** proxy id -> slot. */
   readonly #slotOf = new Map<number, number>();
+  /** session id + client id text -> slot: a client's notifications/cancelled names its own id. */
+  readonly #slotOfClientId = new Map<string, number>();
   readonly #serverCalls = new Map<number, ServerCall>();
   readonly #serverCallsByChildId = new Map<string | number, ServerCall>();
+
+  /** `answerTimeoutMs`: how long a call may wait for the start of its answer (default: no bound). */
+  constructor(answerTimeoutMs = Infinity) {
+    this.#answerTimeoutMs = answerTimeoutMs;
+  }
 
   /** Proxy-unique, increasing: also the order in which requests started. */
   nextId(): number {
@@ -75,7 +96,11 @@ export class CallTable {
     if (this.#slotOf.has(call.proxyId)) return;
     const slot = this.#freeSlots.pop() ?? this.#slots.length;
     this.#slots[slot] = call;
+    this.#deadlines[slot] = performance.now() + this.#answerTimeoutMs;
     this.#slotOf.set(call.proxyId, slot);
+    // MCP forbids a client to reuse an id within its session; should one do it, the first call keeps it.
+    const key = clientKey(call.session, call.clientIdText);
+    if (!this.#slotOfClientId.has(key)) this.#slotOfClientId.set(key, slot);
     call.session.callCount++;
   }
 
@@ -86,14 +111,50 @@ export class CallTable {
     return slot === undefined ? undefined : (this.#slots[slot] ?? undefined);
   }
 
+  /** The call in flight that `session` knows by `idText` (its id, as the client wrote it). */
+  callByClientId(session: Session, idText: string): ClientCall | undefined {
+    const slot = this.#slotOfClientId.get(clientKey(session, idText));
+    return slot === undefined ? undefined : (this.#slots[slot] ?? undefined);
+  }
+
   removeCall(call: ClientCall): void {
     const slot = this.#slotOf.get(call.proxyId);
     if (slot === undefined || this.#slots[slot] !== call) return;
     this.#slots[slot] = null;
     this.#freeSlots.push(slot);
     this.#slotOf.delete(call.proxyId);
+    const key = clientKey(call.session, call.clientIdText);
+    if (this.#slotOfClientId.get(key) === slot) this.#slotOfClientId.delete(key);
     call.session.callCount--;
     call.session.markSeen(); // idle time counts from the answer, not from the request
+  }
+
+  /** The child wrote something about the call (progress, a server request): its answer has started, no deadline. */
+  answerStarted(call: ClientCall): void {
+    const slot = this.#slotOf.get(call.proxyId);
+    if (slot !== undefined && this.#slots[slot] === call) this.#deadlines[slot] = Infinity;
+  }
+
+  /** A server request went to `session`: stdio does not say for which of its calls, so for all of them. */
+  answerStartedInSession(session: Session): void {
+    for (let slot = 0; slot < this.#slots.length; slot++) if (this.#slots[slot]?.session === session) this.#deadlines[slot] = Infinity;
+  }
+
+  /** The calls whose answer has not started by `now`, in the order they started. */
+  overdue(now: number): ClientCall[] {
+    const out: ClientCall[] = [];
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const call = this.#slots[slot];
+      if (call !== null && call !== undefined && this.#deadlines[slot]! <= now) out.push(call);
+    }
+    return out.sort((a, b) => a.proxyId - b.proxyId);
+  }
+
+  /** The earliest deadline of the calls in flight; Infinity when none has one. */
+  nextDeadline(): number {
+    let next = Infinity;
+    for (let slot = 0; slot < this.#slots.length; slot++) if (this.#slots[slot] !== null && this.#deadlines[slot]! < next) next = this.#deadlines[slot]!;
+    return next;
   }
 
   /**

@@ -57,7 +57,7 @@ export class FromChild {
     if (internal.settle(id, msg)) return;
     const call = calls.call(id);
     if (!call) {
-      logger.debug({ id }, 'stdio server answered a request no client waits for (cancelled or session ended)');
+      logger.debug({ id }, 'stdio server answered a request no client waits for (timed out, cancelled or session ended); dropped');
       return;
     }
     calls.removeCall(call);
@@ -105,7 +105,11 @@ export class FromChild {
       return;
     }
     calls.addServerCall(sc);
-    if ((call && call.reply.related(out)) || session.push(out)) return;
+    if ((call && call.reply.related(out)) || session.push(out)) {
+      // Its client's calls wait for the client now (a person may be answering): no 504 for them.
+      if (call) calls.answerStartedInSession(session);
+      return;
+    }
     calls.removeServerCall(sc);
     child.send(errorLine(childId, -32603, 'the client has no open stream to receive this request'));
   }
@@ -116,6 +120,7 @@ export class FromChild {
     if (method === 'notifications/progress') {
       const call = calls.call(isJsonObject(params) ? params['progressToken'] : undefined);
       if (!call) return;
+      calls.answerStarted(call); // the child is working on it: no 504 (bridge.ts, expireCalls)
       if (call.clientTokenText === undefined) return;
       const out = lineWithProgressToken(line, msg, call.clientTokenText);
       if (out === undefined) this.#tooDeep('progress notification', undefined);

@@ -40,6 +40,8 @@ export interface StdioTerminalOptions {
   readonly maxServerRequestsPerSession?: number;
   /** Open SSE streams per session, the GET stream included (default 16). */
   readonly maxStreamsPerSession?: number;
+  /** How long a call may wait for the start of the child's answer; 504 past it (default 30 s, SPEC §6). */
+  readonly answerTimeoutMs?: number | undefined;
 }
 
 interface Endpoint {
@@ -63,7 +65,7 @@ class StdioTerminal implements Terminal {
       ...(opts.stopGraceMs !== undefined ? { stopGraceMs: opts.stopGraceMs } : {}),
       ...(opts.maxPendingInput !== undefined ? { maxPendingInput: opts.maxPendingInput } : {}),
     });
-    this.#bridge = new Bridge(this.#supervisor, logger, opts.maxServerRequestsPerSession);
+    this.#bridge = new Bridge(this.#supervisor, logger, { maxServerRequestsPerSession: opts.maxServerRequestsPerSession, answerTimeoutMs: opts.answerTimeoutMs });
     const caps = new SessionCaps(this.#bridge, logger, {
       maxSessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS,
       maxSessionsPerClient: opts.maxSessionsPerClient ?? DEFAULT_MAX_SESSIONS_PER_CLIENT,

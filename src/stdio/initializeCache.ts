@@ -4,7 +4,7 @@
 // restarted child can be initialized again the same way (bridge.ts, prepare).
 
 import type { Logger } from 'pino';
-import { Rejection } from '../errors.js';
+import { Rejection, type RejectionKind } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
 import type { JsonObject } from '../json.js';
 import type { ClientCall, Reply } from './calls.js';
@@ -94,11 +94,30 @@ export class InitializeCache {
     }
   }
 
-  /** The initialize in flight will never be answered (child exited, shutdown). */
-  failWaiters(reason: string): void {
+  /** The initialize in flight, `call`, will never be answered (child exited, no answer in time). */
+  failed(call: ClientCall, kind: RejectionKind, reason: string): void {
+    call.reply.fail(new Rejection(kind, call.clientId, { reason }));
+    this.#forget(call.session);
+    this.failWaiters(reason, kind);
+  }
+
+  /** The clients waiting for the initialize in flight get `kind` (it failed, or shutdown). */
+  failWaiters(reason: string, kind: RejectionKind = 'UPSTREAM_UNREACHABLE'): void {
     this.#inFlight = null;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const w of waiters) w.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', w.id, { reason }));
+    for (const w of waiters) {
+      w.reply.fail(new Rejection(kind, w.id, { reason }));
+      this.#forget(w.session);
+    }
+  }
+
+  /**
+   * A streamable-HTTP session is opened by its initialize; when that fails, the client never
+   * received the session's id, and nothing else would end it. A legacy SSE session is its stream,
+   * whose client knows it: it stays.
+   */
+  #forget(session: Session): void {
+    if (session.kind === 'streamable-http') this.#sessions.remove(session);
   }
 }

@@ -109,6 +109,21 @@ export function lineWithCancelledRequest(line: string, message: JsonObject, requ
   return stringifyBounded(message);
 }
 
+/**
+ * A client's notifications/cancelled as the child must see it: the client's own bytes with the
+ * proxy's id in place of the requestId; the reason, `_meta` and every other byte as the client
+ * wrote them. undefined when the text is ambiguous (the parser refuses repeated names: never).
+ */
+export function clientCancelledLine(line: string, proxyId: number): string | undefined {
+  return replaceMembers(line, [[CANCELLED_REQUEST, String(proxyId)]]);
+}
+
+/** The requestId of a notifications/cancelled as written (JSON text); undefined when absent or ambiguous. */
+export function cancelledRequestIdText(line: string): string | undefined {
+  const span = memberValueSpan(line, CANCELLED_REQUEST);
+  return span ? line.slice(span.start, span.end) : undefined;
+}
+
 /** The JSON text of the id of `line`, as written (JSON.stringify of `id` when ambiguous). */
 export function idTextOf(line: string, id: unknown): string {
   const span = memberValueSpan(line, ID);

@@ -73,7 +73,9 @@ export class SseStream {
 
   end(): void {
     if (this.#closed) return;
-    this.#res.end();
+    // A response destroyed before its 'close' arrived (shutdown cut it) is not ended: end() would
+    // mark it finished, and the request log would take it for a complete answer.
+    if (!this.#res.destroyed) this.#res.end();
     this.#closedNow();
   }
 

@@ -7,10 +7,7 @@
 // child executed. Now the bridge swaps only the id (and the progress token) inside the original
 // text; every other byte passes unchanged, both ways.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startInProcess } from '../helpers/proxy.js';
+import { startScriptedStdio } from '../helpers/scriptedStdio.js';
 import { postJson } from '../helpers/http.js';
 
 /** A stdio child that records each line and answers tools/call with numbers written as text. */
@@ -36,16 +33,7 @@ rl.on('line', (line) => {
 `;
 
 t.test('stdio: numbers a double cannot hold pass the bridge unchanged, both ways', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'thv-numbers-'));
-  const script = join(dir, 'child.cjs');
-  const record = join(dir, 'lines.jsonl');
-  writeFileSync(script, CHILD);
-  writeFileSync(record, '');
-  const proxy = await startInProcess(
-    { name: 'numbers', transport: 'stdio', command: process.execPath, cmd_args: [script], env_vars: { RECORD_FILE: record }, port: 0 },
-    { store: 'memory' },
-  );
-  t.teardown(() => proxy.close(1_000));
+  const { proxy, childLines } = await startScriptedStdio(t, CHILD, { name: 'numbers' });
   const init = await postJson(proxy.url, '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}');
   const sid = init.headers['mcp-session-id'] as string;
   await postJson(proxy.url, '{"jsonrpc":"2.0","method":"notifications/initialized"}', { 'mcp-session-id': sid });
@@ -55,7 +43,7 @@ t.test('stdio: numbers a double cannot hold pass the bridge unchanged, both ways
   const r = await postJson(proxy.url, call, { 'mcp-session-id': sid });
   t.equal(r.status, 200);
 
-  const received = readFileSync(record, 'utf8').trim().split('\n').find((l) => l.includes('"tools/call"'))!;
+  const received = childLines().find((l) => l.includes('"tools/call"'))!;
   t.ok(received.includes(`"arguments":${args}`), `the child got the arguments byte for byte: ${received}`);
   t.notMatch(received, /9007199254740993|98765432109876543210/, "the client's id and token were replaced by the proxy's");
   const proxyId = JSON.parse(received).id as number;

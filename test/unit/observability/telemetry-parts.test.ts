@@ -83,6 +83,13 @@ t.test('§12 audit outcomes and data cut at maxDataSize on a character boundary'
   const cut = auditData(Buffer.from('ééééé'), 5);
   t.equal(cut.value, 'éé', 'never half a character');
   t.equal(cut.truncated, true);
+  // A prefix already cut at max (the response capture): its last character may be incomplete.
+  const prefix = (text: string, n: number) => auditData(Buffer.from(text).subarray(0, n), n, false);
+  t.strictSame(prefix('ééé', 5), { value: 'éé', truncated: true }, 'half a two-byte character is dropped');
+  t.strictSame(prefix('ééé', 4), { value: 'éé', truncated: true }, 'a cut on a boundary keeps everything');
+  t.strictSame(prefix('a€€', 6), { value: 'a€', truncated: true }, 'two thirds of a three-byte character are dropped');
+  t.strictSame(prefix('😀😀', 7), { value: '😀', truncated: true }, 'three quarters of a four-byte character are dropped');
+  t.strictSame(prefix('{"a":1}', 7), { value: '{"a":1}', truncated: true }, 'a prefix is never taken for the whole body');
 });
 
 t.test('§12 off means off: NO_TELEMETRY records nothing and propagates nothing', async (t) => {

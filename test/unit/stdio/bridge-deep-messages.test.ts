@@ -4,14 +4,9 @@
 // message text, which does not recurse, so such messages pass as they were written; only where
 // it must rebuild a message (a repeated id) does the depth guard answer instead. The bridge here
 // is real; the child is a recorder of the lines the bridge would write to it.
-import { Writable } from 'node:stream';
 import t from 'tap';
-import pino from 'pino';
-import { Bridge } from '../../../src/stdio/bridge.js';
-import type { ClientCall, Reply } from '../../../src/stdio/calls.js';
-import type { ChildLink } from '../../../src/stdio/supervisor.js';
-import type { Rejection } from '../../../src/errors.js';
 import type { McpMessage } from '../../../src/mcp/types.js';
+import { bridgeHarness, RecordingReply } from '../../helpers/bridgeHarness.js';
 
 const DEPTH = 20_000;
 
@@ -22,40 +17,9 @@ function deepValue(): unknown {
 }
 const deepJson = (): string => `${'['.repeat(DEPTH)}"leaf"${']'.repeat(DEPTH)}`;
 
-class RecordingReply implements Reply {
-  readonly related_: string[] = [];
-  responded: string | undefined;
-  failed: Rejection | undefined;
-  call: ClientCall | undefined;
-  related(line: string): boolean {
-    this.related_.push(line);
-    return true;
-  }
-  respond(line: string): void {
-    this.responded = line;
-  }
-  fail(rejection: Rejection): void {
-    this.failed = rejection;
-  }
-  abandon(): void {}
-  bind(call: ClientCall): void {
-    this.call = call;
-  }
-}
-
 function setUp() {
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l) logs.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const sent: string[] = [];
-  const child: ChildLink = { generation: 0, state: 'ready', send: (l: string) => void sent.push(l), sendDirect: (l: string) => void sent.push(l), inputFull: () => false };
-  const bridge = new Bridge(child, pino({ level: 'debug' }, sink));
-  const session = bridge.sessions.open('streamable-http');
-  return { bridge, sent, session, logs };
+  const harness = bridgeHarness();
+  return { ...harness, session: harness.bridge.sessions.open('streamable-http') };
 }
 
 function request(id: number | string, method: string, params: Record<string, unknown>): McpMessage {
