@@ -82,15 +82,18 @@ t.test('§5 failure_policy ignore: a webhook that really hangs is still ignored 
   const webhook = stage(`http://127.0.0.1:${port}/hang`);
   t.teardown(() => webhook.close!());
 
+  // The upper bounds only prove the call does not hang: generous, because a loaded CI machine
+  // delays timers by hundreds of milliseconds (it failed once at +150 ms under a parallel run).
+  const SLACK_MS = 2000;
   let start = performance.now();
   t.equal(await webhook.handle(mcpContext(CALL)), undefined, 'ignored');
   let took = performance.now() - start;
-  t.ok(took >= TIMEOUT_MS - 5 && took < TIMEOUT_MS + 150, `after ${took.toFixed(0)} ms (timeout ${TIMEOUT_MS} ms)`);
+  t.ok(took >= TIMEOUT_MS - 5 && took < TIMEOUT_MS + SLACK_MS, `after ${took.toFixed(0)} ms (timeout ${TIMEOUT_MS} ms)`);
 
   start = performance.now();
   const pending = webhook.handle(mcpContext(CALL));
   blockLoop(200);
   t.equal(await pending, undefined, 'ignored');
   took = performance.now() - start;
-  t.ok(took >= TIMEOUT_MS && took < 200 + TIMEOUT_MS + 150, `after ${took.toFixed(0)} ms (200 ms of it the loop's own)`);
+  t.ok(took >= TIMEOUT_MS && took < 200 + TIMEOUT_MS + SLACK_MS, `after ${took.toFixed(0)} ms (200 ms of it the loop's own)`);
 });
