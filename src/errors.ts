@@ -64,6 +64,8 @@ export const REJECTIONS = {
   UPSTREAM_TIMEOUT: { status: 504, code: -32603, message: 'Upstream MCP server did not answer in time' },
   NOT_FOUND: { status: 404, code: -32600, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, code: -32600, message: 'Method not allowed' },
+  /** stdio: a GET for the session's event stream whose Accept does not take text/event-stream. */
+  NOT_ACCEPTABLE: { status: 406, code: -32600, message: 'Not Acceptable: the client must accept text/event-stream' },
   /** stdio: a session cap (`--max-sessions`, `--max-sessions-per-client`) is reached and no session is idle (SPEC §14). */
   TOO_MANY_SESSIONS: { status: 503, code: -32603, message: 'Too many sessions' },
   /** stdio: the child is not reading its stdin and 64 MiB of client traffic already wait for it (SPEC §14). */

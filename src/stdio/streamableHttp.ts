@@ -106,6 +106,15 @@ function acceptsEventStream(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('text/event-stream');
 }
 
+/**
+ * A GET is for the session's event stream only: its Accept must take text/event-stream (MCP has
+ * the client list it; a wildcard takes it too, as HTTP reads Accept). Else 406, as the reference
+ * SDK's server answers, rather than a stream the client did not ask for holding the socket.
+ */
+function takesEventStream(accept: string | undefined): boolean {
+  return accept !== undefined && (acceptsEventStream(accept) || /(^|,)\s*(\*\/\*|text\/\*)\s*(;|,|$)/.test(accept));
+}
+
 export class StreamableHttpEndpoint {
   readonly #bridge: Bridge;
   readonly #caps: SessionCaps;
@@ -155,6 +164,10 @@ export class StreamableHttpEndpoint {
   }
 
   #get(ctx: RequestContext, res: ServerResponse): void {
+    if (!takesEventStream(ctx.headers.accept)) {
+      reject(ctx, res, new Rejection('NOT_ACCEPTABLE', undefined, { reason: `GET without text/event-stream in Accept (${JSON.stringify(ctx.headers.accept ?? '')})` }));
+      return;
+    }
     const session = this.#session(ctx, res, undefined);
     if (!session) return;
     const stream = new SseStream(res, this.#settings, session.id, { 'mcp-session-id': session.id });
