@@ -27,7 +27,7 @@ export interface ChainPlan {
 
 function upstreamSummary(config: ProxyConfig): string {
   const u = config.upstream;
-  if (u.kind === 'http') return `${u.transport} -> ${urlForDisplay(`${u.origin}${u.basePath}${u.query === '' ? '' : `?${u.query}`}`)}`;
+  if (u.kind === 'http') return `${u.transport} -> ${urlForDisplay(`${u.origin}${u.path}${u.query === '' ? '' : `?${u.query}`}`)}`;
   return `stdio: ${[u.command, ...u.args].join(' ')} (exposed as ${u.proxyMode})`;
 }
 

@@ -73,6 +73,18 @@ function bracketIpv6(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** Something follows the authority: a path, even just `/` (the schema guarantees `http(s)://`). */
+const HAS_PATH = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\//i;
+
+/**
+ * remote_url's path as ToolHive reads it (Go's url.Parse): "" for `https://host` and
+ * `https://host?q`, `/` for `https://host/`. WHATWG's parser says `/` for both, so the text decides;
+ * the value is WHATWG's (percent-encoded, dot segments resolved), the bytes sent upstream.
+ */
+function remotePath(raw: string, url: URL): string {
+  return HAS_PATH.test(raw) ? url.pathname : '';
+}
+
 function upstream(f: RunConfigFile): UpstreamConfig {
   const transport = f.transport ?? 'stdio';
   if (transport === 'stdio') {
@@ -86,11 +98,10 @@ function upstream(f: RunConfigFile): UpstreamConfig {
   }
   if (f.remote_url !== undefined) {
     const url = new URL(f.remote_url);
-    const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
-    return { kind: 'http', transport, origin: url.origin, basePath, query: url.search.slice(1) };
+    return { kind: 'http', transport, origin: url.origin, path: remotePath(f.remote_url, url), query: url.search.slice(1) };
   }
   const host = bracketIpv6(f.target_host ?? DEFAULTS.targetHost);
-  return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, basePath: '', query: '' };
+  return { kind: 'http', transport, origin: `http://${host}:${f.target_port}`, path: '', query: '' };
 }
 
 function hostPort(address: string): { host: string; port: number } {

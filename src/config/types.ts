@@ -296,8 +296,11 @@ export type UpstreamConfig =
       readonly transport: 'streamable-http' | 'sse';
       /** e.g. http://127.0.0.1:9000 */
       readonly origin: string;
-      /** path prefix of remote_url, "" when none */
-      readonly basePath: string;
+      /**
+       * remote_url's path as written, "" when it has none (`https://host`, target_port). When set
+       * it replaces the client's path, as ToolHive's remoteBasePath does (src/proxy/httpProxy.ts).
+       */
+      readonly path: string;
       /** remote_url's query without the "?" ("" when none): sent on every request, before the client's. May hold a key: never printed. */
       readonly query: string;
     }

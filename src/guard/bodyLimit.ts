@@ -1,5 +1,5 @@
 // Stage 1 of the chain (SPEC §3, §14): the HTTP message first (requestMessage.ts: a target that
-// stays under the upstream's base path, one Host, no transfer coding but chunked), then the body,
+// is one plain path to every server, one Host, no transfer coding but chunked), then the body,
 // read once and bounded in size and in time. A declared Content-Length over the limit is refused
 // before a byte is read; a chunked body is refused as soon as the running total passes the
 // limit. Either way the client gets 413 with `Connection: close`, and the server reads and

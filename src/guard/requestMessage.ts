@@ -1,7 +1,8 @@
 // Checks on the HTTP message itself, before anything else is spent on it: what the chain judges
-// and what the upstream receives must be the same request. The request target goes upstream
-// under `remote_url`'s base path, so it must stay inside it: `/../admin`, `/%2e%2e/admin` and
-// `/..%2fadmin` would leave it on servers that normalise paths, and an absolute-form target
+// and what the upstream receives must be the same request. The client's path goes upstream as it
+// is (unless remote_url's path replaces it), so it must mean one path to every server:
+// `/mcp/../admin`, `/%2e%2e/admin` and `/..%2fadmin` are another on servers that normalise
+// paths, and an absolute-form target
 // (`POST http://evil/mcp`) or `*` names something else than the path we judged. Two Host headers
 // and a transfer coding other than plain `chunked` are ambiguous to intermediaries and servers
 // alike (request smuggling's raw material). Everything here is refused rather than repaired:

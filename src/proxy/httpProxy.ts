@@ -15,8 +15,11 @@ import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './timeouts.js';
 export interface HttpProxyOptions {
   /** e.g. http://127.0.0.1:9000 (no path). */
   readonly origin: string;
-  /** Path prefix of remote_url ("" for none), put before every forwarded path. */
-  readonly basePath: string;
+  /**
+   * remote_url's path ("" for none). It replaces the client's path, as ToolHive's remoteBasePath
+   * does; with `sse` only for the stream (GET): messages go where its endpoint event pointed.
+   */
+  readonly path: string;
   /** remote_url's query without "?" ("" for none), put before the client's query (ToolHive's order). */
   readonly query?: string;
   readonly transport: 'streamable-http' | 'sse';
@@ -45,13 +48,15 @@ export class HttpProxyTerminal implements Terminal {
   readonly name = 'proxy';
   readonly #pool: Pool;
   readonly #origin: string;
-  readonly #basePath: string;
+  readonly #path: string;
+  /** streamable-http: every request goes to #path; sse: only GET (see #target). */
+  readonly #pathForEveryMethod: boolean;
   readonly #query: string;
   readonly #host: string;
   readonly #trustProxyHeaders: boolean;
   readonly #dropAuthorization: boolean;
   readonly #headersTimeoutMs: number;
-  readonly #makeRewriter: (() => EndpointRewriter) | null;
+  readonly #rewritesEndpoints: boolean;
   readonly #logger: Logger;
 
   constructor(opts: HttpProxyOptions) {
@@ -59,16 +64,14 @@ export class HttpProxyTerminal implements Terminal {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`upstream origin must be http(s): ${opts.origin}`);
     this.#origin = url.origin;
     this.#host = url.host;
-    this.#basePath = opts.basePath.endsWith('/') ? opts.basePath.slice(0, -1) : opts.basePath;
+    this.#path = opts.path;
+    this.#pathForEveryMethod = opts.transport === 'streamable-http';
     this.#query = opts.query ?? '';
     this.#trustProxyHeaders = opts.trustProxyHeaders;
     this.#dropAuthorization = opts.dropAuthorization ?? false;
     this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.#logger = opts.logger;
-    const origin = this.#origin;
-    const basePath = this.#basePath;
-    const query = this.#query;
-    this.#makeRewriter = opts.transport === 'sse' ? () => new EndpointRewriter(origin, basePath, query) : null;
+    this.#rewritesEndpoints = opts.transport === 'sse';
     this.#pool = new Pool(this.#origin, {
       // Unbounded: one upstream connection per concurrent client request, idle ones kept alive
       // and reused. Concurrency limits belong to the rate limiter, not to a queue in the pool.
@@ -86,7 +89,10 @@ export class HttpProxyTerminal implements Terminal {
     if (res === null) throw new Error('the HTTP proxy needs a live response');
     if (res.destroyed) return; // the client left while the chain ran
     const body = ctx.body;
-    const rewrites = ctx.httpMethod === 'GET' ? this.#makeRewriter : null;
+    const target = this.#target(ctx.httpMethod, ctx.url);
+    // A legacy SSE stream (one GET per session): its endpoint event is resolved against the URL
+    // the upstream served it at.
+    const rewrites = this.#rewritesEndpoints && ctx.httpMethod === 'GET' ? () => new EndpointRewriter(this.#origin, target, this.#query) : null;
     const headers = upstreamRequestHeaders(ctx.headers, {
       upstreamHost: this.#host,
       peerIp: peerAddress(ctx),
@@ -100,7 +106,7 @@ export class HttpProxyTerminal implements Terminal {
     this.#pool.dispatch(
       {
         method: ctx.httpMethod as 'GET',
-        path: this.#target(ctx.url),
+        path: target,
         headers,
         body,
         headersTimeout: this.#headersTimeoutMs,
@@ -111,17 +117,22 @@ export class HttpProxyTerminal implements Terminal {
   }
 
   /**
-   * The upstream request target: the base path, the client's path, then remote_url's query
-   * before the client's, joined by `&` as ToolHive joins them (most servers take the first of a
-   * repeated name, so the operator's value wins). Raw text: re-encoding would change what the
-   * server reads (a `,` in `toolsets=core,alerting`).
+   * The upstream request target. The path: remote_url's when it has one (ToolHive's
+   * remoteBasePath replaces the client's: `https://mcp.asana.com/v2/mcp` serves a client's
+   * POST /mcp), else the client's. With `sse` only the stream's GET takes remote_url's path; a
+   * message POST keeps the client's, which is the path the upstream's endpoint event named
+   * (sseEndpoint.ts). The query: remote_url's before the client's, joined by `&` as ToolHive
+   * joins them (most servers take the first of a repeated name, so the operator's value wins).
+   * Raw text: re-encoding would change what the server reads (a `,` in `toolsets=core,alerting`).
    */
-  #target(url: string): string {
-    if (this.#query === '') return this.#basePath + url;
+  #target(method: string, url: string): string {
+    const replace = this.#path !== '' && (this.#pathForEveryMethod || method === 'GET');
+    if (!replace && this.#query === '') return url;
     const q = url.indexOf('?');
-    if (q === -1) return `${this.#basePath}${url}?${this.#query}`;
-    const own = url.slice(q + 1);
-    return `${this.#basePath}${url.slice(0, q)}?${this.#query}${own === '' ? '' : `&${own}`}`;
+    const path = replace ? this.#path : q === -1 ? url : url.slice(0, q);
+    const own = q === -1 ? '' : url.slice(q + 1);
+    const query = own === '' ? this.#query : this.#query === '' ? own : `${this.#query}&${own}`;
+    return query === '' ? path : `${path}?${query}`;
   }
 
   /** /ready: can a TCP connection to the upstream be opened within the bound? */

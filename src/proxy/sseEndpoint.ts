@@ -1,29 +1,31 @@
 // The legacy SSE transport (MCP 2024-11-05) opens with `event: endpoint` whose data is the URL the
-// client must POST to. Behind the proxy that URL must still point at the proxy (SPEC §6): a
-// relative path already does; an absolute URL naming the upstream is cut down to its path. Only
-// the start of a GET /sse stream is inspected; once the endpoint event has passed (or 64 KiB
+// client must POST to. Behind the proxy that URL must still point at the proxy (SPEC §6): it is
+// resolved against the URL the upstream served the stream at (clients resolve it against theirs,
+// the proxy's /sse, which would lose a relative one's directory) and, when it names the upstream,
+// handed to the client as a path, which the proxy forwards as it is (httpProxy.ts). Only the
+// start of a GET /sse stream is inspected; once the endpoint event has passed (or 64 KiB
 // without one), bytes flow through untouched.
 
 const SCAN_LIMIT = 64 * 1024;
 const EVENT_END = /\r?\n\r?\n|\r\r/;
-const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export class EndpointRewriter {
   readonly #upstreamOrigin: string;
-  readonly #basePath: string;
+  /** Where the upstream served this stream: the base of a relative endpoint. */
+  readonly #streamUrl: string;
   /** The parameters of remote_url's query: the proxy adds them itself, and they may hold a key. */
   readonly #ownParameters: ReadonlySet<string>;
   #pending = '';
   #done = false;
 
   /**
-   * `basePath`: the prefix the proxy adds to every path ("" for none); removed from endpoints.
+   * `streamTarget`: the request target the stream was fetched with upstream.
    * `query`: remote_url's query, which the proxy adds to every request; its parameters are
    * removed from endpoints, so a server that echoes them does not hand the key to clients.
    */
-  constructor(upstreamOrigin: string, basePath: string, query = '') {
+  constructor(upstreamOrigin: string, streamTarget: string, query = '') {
     this.#upstreamOrigin = upstreamOrigin;
-    this.#basePath = basePath;
+    this.#streamUrl = `${upstreamOrigin}${streamTarget}`;
     this.#ownParameters = new Set(query === '' ? [] : query.split('&'));
   }
 
@@ -69,23 +71,15 @@ export class EndpointRewriter {
 
   /** The endpoint as the client must see it (exported for tests through the instance). */
   endpointPath(value: string): string {
-    let path = value;
-    if (ABSOLUTE.test(value)) {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        return value;
-      }
-      // Someone else's absolute URL (a deliberate redirect to another host) is left alone.
-      if (url.origin !== this.#upstreamOrigin) return value;
-      path = `${url.pathname}${url.search}${url.hash}`;
+    let url: URL;
+    try {
+      url = new URL(value, this.#streamUrl);
+    } catch {
+      return value;
     }
-    const base = this.#basePath;
-    if (base !== '' && path.startsWith(base) && (path.length === base.length || '/?#'.includes(path[base.length]!))) {
-      path = path.slice(base.length);
-      if (!path.startsWith('/')) path = `/${path}`;
-    }
+    // Someone else's absolute URL (a deliberate redirect to another host) is left alone.
+    if (url.origin !== this.#upstreamOrigin) return value;
+    const path = `${url.pathname}${url.search}${url.hash}`;
     return this.#ownParameters.size === 0 ? path : this.#withoutOwnParameters(path);
   }
 

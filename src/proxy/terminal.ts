@@ -24,7 +24,7 @@ export async function createTerminal(config: ProxyConfig, logger: Logger, opts: 
   if (upstream.kind === 'http') {
     return new HttpProxyTerminal({
       origin: upstream.origin,
-      basePath: upstream.basePath,
+      path: upstream.path,
       query: upstream.query,
       transport: upstream.transport,
       trustProxyHeaders: config.trustProxyHeaders,

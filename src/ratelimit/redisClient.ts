@@ -7,7 +7,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConfig, RedisTls } from '../config/types.js';
-import { routeAuthAdvice, type AuthAdvice } from './authAdvice.js';
+import { routeConnectionAdvice, type ConnectionAdvice } from './connectionAdvice.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -77,8 +77,8 @@ export interface ClientOptions {
    * for it on Cluster only; on one connection it batches by corking the socket (redisStore.ts).
    */
   readonly autoPipelining: boolean;
-  /** An AUTH answer ioredis would only print with console.warn (authAdvice.ts). */
-  readonly onAuthAdvice: (advice: AuthAdvice) => void;
+  /** An AUTH or ready-check answer ioredis would only print with console.warn (connectionAdvice.ts). */
+  readonly onConnectionAdvice: (advice: ConnectionAdvice) => void;
 }
 
 export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisClient {
@@ -97,7 +97,7 @@ export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisC
     };
     const cluster = new Cluster([{ host: cfg.host, port: cfg.port }], options);
     // Node connections are created lazily and announced before they connect.
-    cluster.on('+node', (node: Redis) => routeAuthAdvice(node, opts.onAuthAdvice));
+    cluster.on('+node', (node: Redis) => routeConnectionAdvice(node, opts.onConnectionAdvice));
     return cluster;
   }
   const options: RedisOptions = { ...node, db: cfg.db, retryStrategy, enableAutoPipelining: opts.autoPipelining };
@@ -117,6 +117,6 @@ export function createRedisClient(cfg: RedisConfig, opts: ClientOptions): RedisC
     options.port = cfg.port;
   }
   const redis = new Redis(options);
-  routeAuthAdvice(redis, opts.onAuthAdvice);
+  routeConnectionAdvice(redis, opts.onConnectionAdvice);
   return redis;
 }

@@ -19,7 +19,7 @@ import { ThvError } from '../errors.js';
 import { withinLoopDeadline } from '../chain/deadline.js';
 import type { RedisConfig } from '../config/types.js';
 import { createRedisClient, describeRedis, redisLogAddress, type RedisClient } from './redisClient.js';
-import type { AuthAdvice } from './authAdvice.js';
+import type { ConnectionAdvice } from './connectionAdvice.js';
 import type { BucketRef, BucketState, Decision, TokenBucketStore } from './store.js';
 import { CONSUME_SCRIPT, PEEK_SCRIPT, type LuaScript } from './scripts.js';
 
@@ -147,8 +147,11 @@ export class RedisStore implements TokenBucketStore {
   readonly #cluster: boolean;
   /** SCRIPT LOAD was refused once (an ACL without it): said once, not at every reconnect. */
   #scriptLoadRefused = false;
-  /** Advice on AUTH already logged: once each, not at every (re)connection of every node. */
-  readonly #authAdviceSaid = new Set<AuthAdvice>();
+  /** Advice on AUTH and the ready check already logged: once each, not at every (re)connection of every node. */
+  readonly #adviceSaid = new Set<ConnectionAdvice>();
+  /** Who the connections authenticate as, and what a skipped ready check loses (for that advice). */
+  readonly #user: string;
+  readonly #sentinel: boolean;
   /** The socket corked for the current turn of the event loop, if any. */
   #corked: Writable | null = null;
 
@@ -167,7 +170,9 @@ export class RedisStore implements TokenBucketStore {
     const cluster = cfg.topology === 'cluster';
     this.#cork = batching && !cluster;
     this.#cluster = cluster;
-    this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster, onAuthAdvice: (a) => this.#onAuthAdvice(a) }) as ScriptedRedis;
+    this.#user = cfg.username ?? 'default';
+    this.#sentinel = cfg.topology === 'sentinel';
+    this.#client = createRedisClient(cfg, { autoPipelining: batching && cluster, onConnectionAdvice: (a) => this.#onConnectionAdvice(a) }) as ScriptedRedis;
     if (cluster) {
       // A Cluster has a connection per master that only ioredis knows, and it opens, drops and
       // replaces them as slots move: the scripts are left to ioredis's script commands, which send
@@ -186,13 +191,19 @@ export class RedisStore implements TokenBucketStore {
     this.#client.on('+node', (node: ClusterNode) => this.#onNode(node, true));
   }
 
-  #onAuthAdvice(advice: AuthAdvice): void {
-    if (this.#authAdviceSaid.has(advice)) return;
-    this.#authAdviceSaid.add(advice);
+  #onConnectionAdvice(advice: ConnectionAdvice): void {
+    if (this.#adviceSaid.has(advice)) return;
+    this.#adviceSaid.add(advice);
     if (advice === 'password-not-needed') {
       this.#logger.warn({ redis: this.address }, `${this.label} does not require a password, but THV_SESSION_REDIS_PASSWORD is set; connected without it`);
-    } else {
+    } else if (advice === 'username-not-supported') {
       this.#logger.error({ redis: this.address }, `${this.label} refused AUTH with a username: ACL users need Redis 6 or later; connected without authenticating`);
+    } else {
+      const lost = this.#sentinel ? 'no wait while Redis loads its data, no check that the node Sentinel named is the master' : 'no wait while Redis loads its data';
+      this.#logger.warn(
+        { redis: this.address, user: this.#user },
+        `${this.label}: the ACL user ${JSON.stringify(this.#user)} may not run INFO, so the client skips its ready check (${lost}); add +info to the user (docs/redis.md)`,
+      );
     }
   }
 

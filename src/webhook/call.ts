@@ -10,6 +10,7 @@ import type { RequestContext } from '../chain/types.js';
 import type { McpMessage } from '../mcp/types.js';
 import type { WebhookConfig } from '../config/types.js';
 import { formatDuration } from '../config/duration.js';
+import { urlForDisplay } from '../config/urlText.js';
 import { WebhookClient } from './client.js';
 import { judge, type Verdict } from './decision.js';
 import { PayloadBuilder } from './payload.js';
@@ -44,6 +45,8 @@ export interface WebhookExchange {
 
 export class WebhookCaller {
   readonly webhook: WebhookConfig;
+  /** The URL as dry-run and validate show it: no userinfo, no query values (SPEC §8). */
+  readonly urlText: string;
   readonly #client: WebhookClient;
   readonly #payload: PayloadBuilder;
   readonly #telemetry: StageTelemetry;
@@ -51,6 +54,7 @@ export class WebhookCaller {
 
   constructor(params: WebhookStageParams) {
     this.webhook = params.webhook;
+    this.urlText = urlForDisplay(params.webhook.url);
     this.#telemetry = params.telemetry ?? NO_TELEMETRY;
     this.#kind = params.kind ?? 'validating';
     this.#client = new WebhookClient(params.webhook, params.tls);
@@ -99,5 +103,5 @@ export function oversizedForWebhooks(ctx: RequestContext, msg: McpMessage, body:
 
 /** The line `validate` prints for a webhook stage of either kind. */
 export function webhookSummary(webhook: WebhookConfig): string {
-  return `${webhook.url} timeout ${formatDuration(webhook.timeoutMs)} failure_policy ${webhook.failurePolicy}${webhook.hmacSecret ? ' signed' : ''}`;
+  return `${urlForDisplay(webhook.url)} timeout ${formatDuration(webhook.timeoutMs)} failure_policy ${webhook.failurePolicy}${webhook.hmacSecret ? ' signed' : ''}`;
 }

@@ -1,5 +1,6 @@
 // The HTTP side of one webhook: a keep-alive undici Pool for the webhook's origin with its TLS
-// settings, built once; per call, one POST whose whole exchange (connect, headers, body) is
+// settings, built once; per call, one POST (with the URL's userinfo as Basic auth, as ToolHive's
+// Go client sends it) whose whole exchange (connect, headers, body) is
 // bounded by the configured timeout, and whose response body is cut off at 1 MiB while it is
 // read. A call never throws: it resolves to what happened, and decision.ts judges it.
 // The timeout counts time the event loop was free (src/chain/deadline.ts): a loop blocked by
@@ -33,6 +34,33 @@ const BACKSTOP_MS = 1000;
 /** Node/OpenSSL codes of a failed TLS handshake or certificate check. */
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
 
+/** `%HH` decoded to bytes, as Go's url.Parse unescapes userinfo (any byte, not only UTF-8). */
+function percentDecoded(text: string): Buffer {
+  const raw = Buffer.from(text, 'utf8');
+  const out = Buffer.alloc(raw.length);
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw[i] === 0x25 ? raw.toString('latin1', i + 1, i + 3) : '';
+    if (/^[0-9a-f]{2}$/i.test(hex)) {
+      out[n++] = parseInt(hex, 16);
+      i += 2;
+    } else out[n++] = raw[i]!;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * The URL's `user:password@` as Go's http.Client sends it (net/http client.go, send): a Basic
+ * Authorization header, user and password percent-decoded; null without userinfo. ToolHive's
+ * webhook client sends the configured URL with http.Client.Do, so a replica of either kind
+ * authenticates the same way.
+ */
+function basicAuthorization(url: URL): string | null {
+  if (url.username === '' && url.password === '') return null;
+  const credentials = Buffer.concat([percentDecoded(url.username), Buffer.from(':'), percentDecoded(url.password)]);
+  return `Basic ${credentials.toString('base64')}`;
+}
+
 function describe(err: unknown): { code: string | undefined; message: string } {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
@@ -46,6 +74,8 @@ function describe(err: unknown): { code: string | undefined; message: string } {
 export class WebhookClient {
   readonly #pool: Pool;
   readonly #path: string;
+  /** From the URL's userinfo; never logged (SPEC §8). */
+  readonly #authorization: string | null;
   readonly #timeoutMs: number;
   readonly #timedOut: CallResult;
 
@@ -53,6 +83,7 @@ export class WebhookClient {
   constructor(webhook: WebhookConfig, tls: WebhookTlsMaterial) {
     const url = new URL(webhook.url);
     this.#path = `${url.pathname}${url.search}`;
+    this.#authorization = basicAuthorization(url);
     this.#timeoutMs = webhook.timeoutMs;
     this.#timedOut = Object.freeze({ ok: false, failure: 'timeout', status: undefined, detail: `timeout after ${webhook.timeoutMs} ms` });
     const { ca, cert, key } = tls;
@@ -76,9 +107,10 @@ export class WebhookClient {
    * never rejects. The deadline resolves the call itself rather than trusting the abort to reach
    * undici in time: a request still waiting for its connection (TCP accepted, TLS handshake never
    * answered) is not released by its signal, only by undici's later connect timeout, which then
-   * cleans up.
+   * cleans up. `headers` is the call's own object: Authorization is added to it.
    */
   call(body: Buffer, headers: Record<string, string>): Promise<CallResult> {
+    if (this.#authorization !== null) headers.authorization = this.#authorization;
     const controller = new AbortController();
     return new Promise<CallResult>((resolve) => {
       const deadline = new LoopDeadline(

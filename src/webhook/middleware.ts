@@ -71,7 +71,7 @@ class WebhookMiddleware implements Middleware {
       summary,
       facts: {
         webhook: this.#webhook.name,
-        url: this.#webhook.url,
+        url: this.#caller.urlText,
         failurePolicy: this.#webhook.failurePolicy,
         latencyMs,
         ...verdict,

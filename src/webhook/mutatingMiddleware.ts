@@ -108,7 +108,7 @@ class MutatingWebhookMiddleware implements Middleware {
       summary,
       facts: {
         webhook: this.#webhook.name,
-        url: this.#webhook.url,
+        url: this.#caller.urlText,
         failurePolicy: this.#webhook.failurePolicy,
         latencyMs: exchange.latencyMs,
         ...verdict,

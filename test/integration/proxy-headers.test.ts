@@ -108,13 +108,13 @@ t.test('§3 the upstream receives exactly the bytes that were sent, with Content
   t.equal(got.url, '/mcp');
 });
 
-t.test('§6 path and query forwarded; remote_url base path prefixed', async (t) => {
+t.test('§6 query forwarded; remote_url’s path replaces the client’s (ToolHive’s remoteBasePath)', async (t) => {
   const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body));
   t.teardown(() => upstream.close());
   const proxy = await startInProcess({ name: 'remote', transport: 'streamable-http', remote_url: `http://127.0.0.1:${upstream.port}/base`, port: 0 });
   t.teardown(() => proxy.close(1000));
   await send(proxy.url, { method: 'GET', path: '/mcp?x=1&y=%20' });
-  t.equal(upstream.requests.at(-1)!.url, '/base/mcp?x=1&y=%20');
+  t.equal(upstream.requests.at(-1)!.url, '/base?x=1&y=%20');
   t.equal(upstream.requests.at(-1)!.method, 'GET');
   await send(proxy.url, { method: 'DELETE', path: '/mcp', headers: { 'mcp-session-id': 's1' } });
   t.equal(upstream.requests.at(-1)!.method, 'DELETE', 'DELETE forwarded');

@@ -2,7 +2,7 @@
 // what the chain judged (SPEC §3, §6). Each case here was forwarded before the fix and read
 // differently by some server stack: a charset the upstream honours (UTF-7 `tools+AC8-call`),
 // duplicate or case-colliding JSON members (Go matches keys case-insensitively), request
-// targets that leave remote_url's base path, ambiguous framing, a client's own X-Forwarded-For.
+// targets that a server normalising paths would read as another path, ambiguous framing, a client's own X-Forwarded-For.
 // The differential test against three real server stacks is parse-differential.test.ts.
 
 import t from 'tap';
@@ -76,7 +76,7 @@ t.test('§3 duplicate and case-colliding members are refused before any stage ju
   t.equal((await postJson(proxy.url, fine)).status, 200, 'case differences inside arguments are user data; same names in sibling objects are fine');
 });
 
-t.test('§6 the request target stays under remote_url’s base path', async (t) => {
+t.test('§6 the request target is a plain path: no dot segments, encoded separators or other forms', async (t) => {
   const upstream = await startRawUpstream((_req, res, body) => jsonResult(res, body));
   t.teardown(() => upstream.close());
   const proxy = await startInProcess({ name: 'test-server', transport: 'streamable-http', remote_url: `http://127.0.0.1:${upstream.port}/base`, port: 0 });
@@ -91,7 +91,7 @@ t.test('§6 the request target stays under remote_url’s base path', async (t) 
 
   const ok = await postJson(proxy.url, CALL);
   t.equal(ok.status, 200);
-  t.equal(upstream.requests.at(-1)!.url, '/base/mcp', 'an ordinary path is forwarded under the base path');
+  t.equal(upstream.requests.at(-1)!.url, '/base', 'an ordinary request goes to remote_url’s path');
   const dots = await send(proxy.url, { method: 'POST', path: '/mcp/v1.0/x..y?q=/../a', headers: { 'content-type': 'application/json' }, body: CALL });
   t.equal(dots.status, 200, 'dots inside a segment and in the query are not dot segments');
 });

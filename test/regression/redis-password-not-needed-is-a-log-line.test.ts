@@ -10,6 +10,7 @@ import { spawnProxy, startInProcess } from '../helpers/proxy.js';
 import { startRedis } from '../helpers/redis.js';
 import { callTool, limitedToolConfig, startCluster, withRedisPassword } from '../helpers/redisTopology.js';
 import { jsonResult, startRawUpstream } from '../helpers/upstream.js';
+import { captureConsoleWarn, jsonLogLines, resumedLimiting } from '../helpers/strayOutput.js';
 
 const PASSWORD = 'needless-pw-93e1-do-not-log';
 
@@ -24,22 +25,11 @@ t.test('§8 a password Redis does not need: one JSON warning through the logger,
   t.same([await callTool(proxy.url), await callTool(proxy.url)], [200, 429], 'limits hold: the connection works without the password');
   // A reconnect authenticates again: still no stderr, and no second warning.
   await redis.restart();
-  const deadline = Date.now() + 10_000;
-  while (!proxy.stdoutLines.some((l) => l.includes('rate limiting resumed')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  t.ok(proxy.stdoutLines.some((l) => l.includes('rate limiting resumed')), 'reconnected (and authenticated again)');
+  t.ok(await resumedLimiting(proxy), 'reconnected (and authenticated again)');
   t.equal(await proxy.stop(), 0);
 
   t.equal(proxy.stderr(), '', 'nothing on stderr');
-  const lines = proxy.stdoutLines.filter((l) => l !== '');
-  const parsed = lines.map((l) => {
-    try {
-      return JSON.parse(l) as { level?: number; msg?: string };
-    } catch {
-      t.fail(`not a JSON log line: ${l}`);
-      return {};
-    }
-  });
-  const warnings = parsed.filter((l) => l.level === 40 && /password/i.test(String(l.msg)));
+  const warnings = jsonLogLines(t, proxy).filter((l) => l.level === 40 && /password/i.test(String(l.msg)));
   t.equal(warnings.length, 1, `one warning about the password: ${JSON.stringify(warnings)}`);
   t.match(warnings[0]?.msg, new RegExp(`Redis at 127\\.0\\.0\\.1:${redis.port} .*does not require a password.*THV_SESSION_REDIS_PASSWORD`));
   t.notMatch(proxy.stdoutLines.join('\n') + proxy.stderr(), PASSWORD, 'the password is never printed');
@@ -52,10 +42,7 @@ t.test('§8 §13 Redis Cluster: the connections ioredis opens to each node are c
   t.teardown(() => upstream.close());
   withRedisPassword(t, PASSWORD);
   // In this process: what ioredis would print goes through console.warn.
-  const printed: unknown[] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => void printed.push(args);
-  t.teardown(() => void (console.warn = warn));
+  const printed = captureConsoleWarn(t);
   const proxy = await startInProcess(limitedToolConfig(upstream.port, 'needless-cluster', { address: `127.0.0.1:${cluster.nodes[0]!.port}`, cluster_mode: true }, 1));
   t.teardown(() => proxy.close());
   t.same([await callTool(proxy.url), await callTool(proxy.url)], [200, 429]);

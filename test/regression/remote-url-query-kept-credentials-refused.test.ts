@@ -1,5 +1,5 @@
-// Regression (SPEC §2 remote_url, §6, §8): the proxy forwarded to remote_url's origin and base
-// path only, so `https://mcp.example.com/mcp?api_key=...` (how many hosted MCP servers take
+// Regression (SPEC §2 remote_url, §6, §8): the proxy forwarded to remote_url's origin and path
+// only, so `https://mcp.example.com/mcp?api_key=...` (how many hosted MCP servers take
 // their key) reached the server without its key, and `https://user:pw@host/mcp` lost its
 // credentials — both silently. Now, as ToolHive's transparent proxy does (remoteRawQuery,
 // pkg/transport/proxy/transparent), remote_url's query goes on every forwarded request, before
@@ -23,16 +23,16 @@ t.test('§6 remote_url query is forwarded on every request, before the client qu
   t.teardown(() => proxy.close(1000));
 
   t.equal((await postJson(proxy.endpoint, CALL)).status, 200);
-  t.equal(upstream.requests.at(-1)!.url, `/base/mcp?api_key=${KEY}&toolsets=core,alerting`, 'POST without a query: remote_url query added');
+  t.equal(upstream.requests.at(-1)!.url, `/base?api_key=${KEY}&toolsets=core,alerting`, 'POST without a query: remote_url query added');
   await send(proxy.url, { method: 'GET', path: '/mcp?x=1&y=%20' });
-  t.equal(upstream.requests.at(-1)!.url, `/base/mcp?api_key=${KEY}&toolsets=core,alerting&x=1&y=%20`, "the client's query follows");
+  t.equal(upstream.requests.at(-1)!.url, `/base?api_key=${KEY}&toolsets=core,alerting&x=1&y=%20`, "the client's query follows");
   await send(proxy.url, { method: 'GET', path: '/mcp?' });
-  t.equal(upstream.requests.at(-1)!.url, `/base/mcp?api_key=${KEY}&toolsets=core,alerting`, 'an empty client query adds nothing');
+  t.equal(upstream.requests.at(-1)!.url, `/base?api_key=${KEY}&toolsets=core,alerting`, 'an empty client query adds nothing');
 
-  const noBase = await startInProcess({ name: 'remote', transport: 'streamable-http', remote_url: `http://127.0.0.1:${upstream.port}/?api_key=${KEY}`, port: 0 });
+  const noBase = await startInProcess({ name: 'remote', transport: 'streamable-http', remote_url: `http://127.0.0.1:${upstream.port}?api_key=${KEY}`, port: 0 });
   t.teardown(() => noBase.close(1000));
   t.equal((await postJson(noBase.endpoint, CALL)).status, 200);
-  t.equal(upstream.requests.at(-1)!.url, `/mcp?api_key=${KEY}`, 'without a base path');
+  t.equal(upstream.requests.at(-1)!.url, `/mcp?api_key=${KEY}`, 'without a path: the client’s');
 
   const logged = JSON.stringify([...proxy.logs, ...noBase.logs]);
   t.notOk(logged.includes(KEY), 'the query values are never logged');
@@ -45,12 +45,12 @@ t.test('§6 legacy SSE: an endpoint event echoing the remote query does not hand
     res.end(`event: endpoint\ndata: /base/messages?api_key=${KEY}&sessionId=s1\n\n`);
   });
   t.teardown(() => upstream.close());
-  const proxy = await startInProcess({ name: 'remote', transport: 'sse', remote_url: `http://127.0.0.1:${upstream.port}/base?api_key=${KEY}`, port: 0 });
+  const proxy = await startInProcess({ name: 'remote', transport: 'sse', remote_url: `http://127.0.0.1:${upstream.port}/base/sse?api_key=${KEY}`, port: 0 });
   t.teardown(() => proxy.close(1000));
   const stream = await send(proxy.url, { method: 'GET', path: '/sse' });
-  t.equal(stream.body, 'event: endpoint\ndata: /messages?sessionId=s1\n\n');
+  t.equal(stream.body, 'event: endpoint\ndata: /base/messages?sessionId=s1\n\n');
   t.equal(upstream.requests.at(-1)!.url, `/base/sse?api_key=${KEY}`);
-  const posted = await send(proxy.url, { path: '/messages?sessionId=s1', headers: { 'content-type': 'application/json' }, body: CALL });
+  const posted = await send(proxy.url, { path: '/base/messages?sessionId=s1', headers: { 'content-type': 'application/json' }, body: CALL });
   t.equal(posted.status, 200, posted.body);
   t.equal(upstream.requests.at(-1)!.url, `/base/messages?api_key=${KEY}&sessionId=s1`, 'the proxy adds the key back, once');
 });

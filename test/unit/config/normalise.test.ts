@@ -70,13 +70,15 @@ t.test('§2 Redis: password from THV_SESSION_REDIS_PASSWORD, db, key_prefix, IPv
   t.equal(config(noRl).redis, null, 'no Redis without rate limits');
 });
 
-t.test('§2 upstream for http transports', async (t) => {
+t.test('§2 upstream for http transports; remote_url’s path as Go’s url.Parse reads it', async (t) => {
   const base = { name: 'x' };
-  t.strictSame(config({ ...base, transport: 'sse', remote_url: 'https://up.example:8443/mcp/' }).upstream, { kind: 'http', transport: 'sse', origin: 'https://up.example:8443', basePath: '/mcp', query: '' });
-  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'http://127.0.0.1:9000' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9000', basePath: '', query: '' });
-  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'https://up.example/mcp?api_key=k&toolsets=core,alerting#x' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'https://up.example', basePath: '/mcp', query: 'api_key=k&toolsets=core,alerting' });
-  t.strictSame(config({ ...base, transport: 'streamable-http', target_port: 9001 }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9001', basePath: '', query: '' });
-  t.strictSame(config({ ...base, transport: 'sse', target_host: '::1', target_port: 9001 }).upstream, { kind: 'http', transport: 'sse', origin: 'http://[::1]:9001', basePath: '', query: '' });
+  t.strictSame(config({ ...base, transport: 'sse', remote_url: 'https://up.example:8443/mcp/' }).upstream, { kind: 'http', transport: 'sse', origin: 'https://up.example:8443', path: '/mcp/', query: '' });
+  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'http://127.0.0.1:9000' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9000', path: '', query: '' });
+  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'http://127.0.0.1:9000/' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9000', path: '/', query: '' });
+  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'http://127.0.0.1:9000?k=v' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9000', path: '', query: 'k=v' });
+  t.strictSame(config({ ...base, transport: 'streamable-http', remote_url: 'https://up.example/v2/mcp?api_key=k&toolsets=core,alerting#x' }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'https://up.example', path: '/v2/mcp', query: 'api_key=k&toolsets=core,alerting' });
+  t.strictSame(config({ ...base, transport: 'streamable-http', target_port: 9001 }).upstream, { kind: 'http', transport: 'streamable-http', origin: 'http://127.0.0.1:9001', path: '', query: '' });
+  t.strictSame(config({ ...base, transport: 'sse', target_host: '::1', target_port: 9001 }).upstream, { kind: 'http', transport: 'sse', origin: 'http://[::1]:9001', path: '', query: '' });
 });
 
 t.test('§2 transport may be left out when command is set: stdio', async (t) => {

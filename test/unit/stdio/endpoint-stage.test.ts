@@ -28,7 +28,7 @@ const CALL = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"ec
 const INIT = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}';
 
 t.test('only stdio upstreams get the stage', async (t) => {
-  const http = { upstream: { kind: 'http', transport: 'streamable-http', origin: 'http://x', basePath: '', query: '' } } as unknown as ProxyConfig;
+  const http = { upstream: { kind: 'http', transport: 'streamable-http', origin: 'http://x', path: '', query: '' } } as unknown as ProxyConfig;
   t.same(stdioEndpointStage.compile(http, () => undefined), []);
 });
 
