@@ -96,8 +96,10 @@ t.test('§4 a Redis that stops answering (paused) fails open within the command 
   const rateLimit = { namespace: 'default', shared: { maxTokens: 1, refillPeriodMs: 3_600_000 }, perUser: null, tools: new Map() };
   const mw = createRateLimitMiddleware({ serverName: 'paused', rateLimit }, { store, logger: pino({ level: 'silent' }), mode: 'consume' });
   t.equal(await mw.handle(call(1)), undefined);
-  void redis.cli('CLIENT', 'PAUSE', '1500', 'ALL');
-  await sleep(100);
+  // Awaited: CLIENT PAUSE answers its own client at once, and the pause is in force from then
+  // (a fire-and-forget redis-cli and 100 ms of sleep lost that race on a loaded CI machine, and
+  // the check was answered 429). 3 s leave the check's 250 ms bound well inside the pause.
+  await redis.cli('CLIENT', 'PAUSE', '3000', 'ALL');
   const start = performance.now();
   t.equal(await mw.handle(call(2)), undefined, 'allowed although the bucket is empty: the check timed out');
   const took = performance.now() - start;
