@@ -118,16 +118,24 @@ export class Rejection {
    * client library sends) print back the same and are not looked up.
    */
   withIdFrom(judged: Buffer | null | undefined): Rejection {
-    const id = this.id;
-    if (typeof id !== 'number' || judged === null || judged === undefined || (Number.isSafeInteger(id) && !Object.is(id, -0))) return this;
+    if (!this.#printsInexactly() || judged === null || judged === undefined) return this;
     const text = judged.toString('utf8');
     const span = memberValueSpan(text, ['id']);
-    if (!span) return this;
-    const idText = text.slice(span.start, span.end);
-    if (JSON.parse(idText) !== id) return this;
-    const exact = new Rejection(this.kind, id, { headers: this.headers as Record<string, string> | undefined, data: this.data, reason: this.reason });
+    return span ? this.withIdText(text.slice(span.start, span.end)) : this;
+  }
+
+  /** This rejection answering with `idText`, the id's JSON text as the client wrote it (see withIdFrom). */
+  withIdText(idText: string): Rejection {
+    if (!this.#printsInexactly() || JSON.parse(idText) !== this.id) return this;
+    const exact = new Rejection(this.kind, this.id, { headers: this.headers as Record<string, string> | undefined, data: this.data, reason: this.reason });
     exact.#idText = idText;
     return exact;
+  }
+
+  /** A numeric id JSON.stringify may not print as the client wrote it (not a small integer). */
+  #printsInexactly(): boolean {
+    const id = this.id;
+    return typeof id === 'number' && !(Number.isSafeInteger(id) && !Object.is(id, -0));
   }
 
   /** The JSON-RPC 2.0 error body; `id` omitted when none was parsed (SPEC §7). */

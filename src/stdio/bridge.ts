@@ -11,7 +11,7 @@ import type { JsonObject } from '../json.js';
 import type { McpMessage } from '../mcp/types.js';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../proxy/timeouts.js';
 import { AnswerDeadline } from './answerDeadline.js';
-import { CallTable, type ClientCall, type Reply } from './calls.js';
+import { CallTable, callRejection, type ClientCall, type Reply } from './calls.js';
 import { FromChild } from './fromChild.js';
 import { InitializeCache, TOO_DEEP } from './initializeCache.js';
 import { InternalRequests, InternalTimeout } from './internalRequests.js';
@@ -137,7 +137,7 @@ export class Bridge implements SupervisorHooks {
       if (call.isInitialize) continue; // its result is still wanted for the cache
       this.#calls.removeCall(call);
       if (call.generation === generation) this.#child.send(cancelledLine(call.proxyId, reason));
-      call.reply.fail(new Rejection('NOT_FOUND', call.clientId, { reason }));
+      call.reply.fail(callRejection('NOT_FOUND', call, reason));
     }
     for (const sc of [...session.serverCalls]) {
       this.#calls.removeServerCall(sc);
@@ -195,7 +195,7 @@ export class Bridge implements SupervisorHooks {
       // The next initialize is sent to the child again.
       if (call.isInitialize) this.#init.failed(call, 'UPSTREAM_TIMEOUT', reason);
       else {
-        call.reply.fail(new Rejection('UPSTREAM_TIMEOUT', call.clientId, { reason }));
+        call.reply.fail(callRejection('UPSTREAM_TIMEOUT', call, reason));
         if (call.generation === generation) this.#child.send(cancelledLine(call.proxyId, reason));
       }
     }
@@ -228,7 +228,7 @@ export class Bridge implements SupervisorHooks {
     for (const call of this.#calls.callsOf(generation)) {
       this.#calls.removeCall(call);
       if (call.isInitialize) this.#init.failed(call, 'UPSTREAM_UNREACHABLE', 'stdio server exited');
-      else call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: 'stdio server exited' }));
+      else call.reply.fail(callRejection('UPSTREAM_UNREACHABLE', call, 'stdio server exited'));
     }
     this.#calls.dropServerCalls(generation);
     this.#internal.failGeneration(generation, new Error('stdio server exited'));
@@ -269,7 +269,7 @@ export class Bridge implements SupervisorHooks {
     this.#deadline.stop();
     for (const call of this.#calls.allCalls()) {
       this.#calls.removeCall(call);
-      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: 'proxy shutting down' }));
+      call.reply.fail(callRejection('UPSTREAM_UNREACHABLE', call, 'proxy shutting down'));
     }
     this.#init.failWaiters('proxy shutting down');
     this.#internal.failAll(new Error('proxy shutting down'));

@@ -6,7 +6,7 @@
 // own id.
 
 import { performance } from 'node:perf_hooks';
-import type { JsonRpcId, Rejection } from '../errors.js';
+import { Rejection, type JsonRpcId, type RejectionKind } from '../errors.js';
 import type { Session } from './sessions.js';
 
 /** Where the messages about one client request go. */
@@ -220,4 +220,9 @@ export class CallTable {
   get size(): number {
     return this.#slotOf.size;
   }
+}
+
+/** The proxy's own error answering `call`, with the client's id as it wrote it (SPEC §7). */
+export function callRejection(kind: RejectionKind, call: ClientCall, reason: string): Rejection {
+  return new Rejection(kind, call.clientId, { reason }).withIdText(call.clientIdText);
 }

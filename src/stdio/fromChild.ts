@@ -4,9 +4,8 @@
 // everything else to every session. Lines are parsed once, here.
 
 import type { Logger } from 'pino';
-import { Rejection } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../json.js';
-import type { CallTable } from './calls.js';
+import { callRejection, type CallTable } from './calls.js';
 import type { InitializeCache } from './initializeCache.js';
 import { TOO_DEEP } from './initializeCache.js';
 import type { InternalRequests } from './internalRequests.js';
@@ -66,7 +65,7 @@ export class FromChild {
     if (out !== undefined) call.reply.respond(out);
     else {
       this.#tooDeep('response', id);
-      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason: `the stdio server's answer was ${TOO_DEEP}` }));
+      call.reply.fail(callRejection('UPSTREAM_UNREACHABLE', call, `the stdio server's answer was ${TOO_DEEP}`));
     }
   }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Rejection, type RejectionKind } from '../errors.js';
 import type { McpMessage } from '../mcp/types.js';
 import type { JsonObject } from '../json.js';
-import type { ClientCall, Reply } from './calls.js';
+import { callRejection, type ClientCall, type Reply } from './calls.js';
 import { errorLine, stringifyBounded, withId } from './rewrite.js';
 import type { Session, SessionRegistry } from './sessions.js';
 
@@ -76,7 +76,7 @@ export class InitializeCache {
       }
       this.#logger.warn({ id: msg['id'] }, `stdio server wrote an initialize result ${TOO_DEEP}; dropped`);
       const reason = `initialize result ${TOO_DEEP}`;
-      call.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', call.clientId, { reason }));
+      call.reply.fail(callRejection('UPSTREAM_UNREACHABLE', call, reason));
       this.#sessions.remove(call.session);
       for (const w of waiters) {
         w.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', w.id, { reason }));
@@ -96,7 +96,7 @@ export class InitializeCache {
 
   /** The initialize in flight, `call`, will never be answered (child exited, no answer in time). */
   failed(call: ClientCall, kind: RejectionKind, reason: string): void {
-    call.reply.fail(new Rejection(kind, call.clientId, { reason }));
+    call.reply.fail(callRejection(kind, call, reason));
     this.#forget(call.session);
     this.failWaiters(reason, kind);
   }

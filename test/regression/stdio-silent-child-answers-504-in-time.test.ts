@@ -94,6 +94,11 @@ t.test('§6 stdio: a call the child does not answer gets 504 after the upstream 
   t.ok(cancelled, 'the child is told to stop working on it');
   t.equal(cancelled && JSON.parse(cancelled).params.requestId, proxyId, 'naming the id the child knows');
 
+  // The proxy's own answer echoes the client's id as written (SPEC §7), not as a double prints it.
+  const big = await postJson(proxy.url, toolCall(41, 'silent').replace('"id":41', '"id":9007199254740993'), { 'mcp-session-id': sid });
+  t.equal(big.status, 504);
+  t.match(big.body, /^\{"jsonrpc":"2\.0","id":9007199254740993,"error"/, 'a big id comes back as the client wrote it');
+
   // An answer that comes after the bound is dropped (the client already has its 504).
   const late = await postJson(proxy.url, toolCall(42, 'late'), { 'mcp-session-id': sid });
   t.equal(late.status, 504);
@@ -113,5 +118,5 @@ t.test('§6 stdio: a call the child does not answer gets 504 after the upstream 
   const quick = await postJson(proxy.url, toolCall(44, 'quick'), { 'mcp-session-id': sid });
   t.equal(quick.status, 200, 'and the child still serves');
   const logged = proxy.requestLogs().filter((l) => l.status === 504);
-  t.equal(logged.length, 4, 'the request log has the four 504s');
+  t.equal(logged.length, 5, 'the request log has the five 504s');
 });
