@@ -29,6 +29,17 @@ function usableKeys(body: unknown, url: string): JSONWebKeySet {
   return { keys: asymmetric as JSONWebKeySet['keys'] };
 }
 
+/**
+ * A token whose header names no key (`kid`). ToolHive's validator refuses such tokens ("token
+ * header missing kid"), so a replica of either kind gives one token one verdict; and without
+ * a kid, which of several published keys signed it cannot be told.
+ */
+export class MissingKidError extends Error {
+  constructor() {
+    super('the token header has no "kid"');
+  }
+}
+
 export class JwksCache {
   readonly #client: IdpClient;
   readonly #logger: Logger;
@@ -101,6 +112,8 @@ export class JwksCache {
 
   /** For jose's jwtVerify: the key a token's header names; refetches on an unknown key (cool-down). */
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<KeyLike> => {
+    // Before any lookup or refetch: jose has checked the algorithm by now (not `none`, not HMAC).
+    if (typeof header.kid !== 'string') throw new MissingKidError();
     if (this.#set === null) {
       // Not loaded at startup (a chain built without start()): load now, within the cool-down.
       if (this.#now() - this.#attemptedAt >= this.#cooldownMs || this.#inflight !== null) await this.#refresh(false);

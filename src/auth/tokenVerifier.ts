@@ -12,7 +12,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose'
 import { BoundedCache } from './boundedCache.js';
 import { CLOCK_SKEW_S, claimFailure, type ExpectedClaims } from './claims.js';
 import type { Introspector, Verdict } from './introspection.js';
-import type { JwksCache } from './jwks.js';
+import { MissingKidError, type JwksCache } from './jwks.js';
 import { principalOf } from './principal.js';
 
 export type { Verdict } from './introspection.js';
@@ -61,11 +61,11 @@ async function ambiguousKey(err: errors.JWKSMultipleMatchingKeys, token: string)
   for await (const _key of err) keys++;
   const { alg, kid } = decodeProtectedHeader(token);
   const published = `${keys > 1 ? keys : 'several'} ${String(alg)} keys`;
-  if (kid === undefined) {
-    return `the token has no "kid" and the issuer publishes ${published}: which one signed it cannot be told (an issuer with more than one key must name it in its tokens' "kid")`;
-  }
   return `the issuer publishes ${published} with kid ${JSON.stringify(kid)}: which one signed the token cannot be told`;
 }
+
+const NO_KID =
+  'the token has no "kid" in its header: which of the issuer\'s keys signed it is not said (ToolHive refuses such tokens too; every replica of a mixed fleet gives the same verdict)';
 
 export class TokenVerifier {
   readonly #jwks: JwksCache | null;
@@ -108,6 +108,7 @@ export class TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.#jwks.getKey, { ...this.#options, currentDate: new Date(this.#now()) }));
     } catch (err) {
+      if (err instanceof MissingKidError) return failed(NO_KID);
       if (err instanceof errors.JWKSMultipleMatchingKeys) return failed(await ambiguousKey(err, token));
       return failed(joseFailure(err, token, this.#expected, this.#now() / 1000));
     }
