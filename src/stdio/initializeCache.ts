@@ -77,20 +77,20 @@ export class InitializeCache {
       this.#logger.warn({ id: msg['id'] }, `stdio server wrote an initialize result ${TOO_DEEP}; dropped`);
       const reason = `initialize result ${TOO_DEEP}`;
       call.reply.fail(callRejection('UPSTREAM_UNREACHABLE', call, reason));
-      this.#sessions.remove(call.session);
+      this.#forget(call.session);
       for (const w of waiters) {
         w.reply.fail(new Rejection('UPSTREAM_UNREACHABLE', w.id, { reason }));
-        this.#sessions.remove(w.session);
+        this.#forget(w.session);
       }
       return;
     }
     // The child refused: every waiting client gets the refusal, and the next initialize tries again.
     const refusal = (id: unknown): string => withId(msg, id) ?? errorLine(id as string | number, -32603, `initialize refused (error ${TOO_DEEP})`);
     call.reply.respond(refusal(call.clientId));
-    this.#sessions.remove(call.session);
+    this.#forget(call.session);
     for (const w of waiters) {
       w.reply.respond(refusal(w.id));
-      this.#sessions.remove(w.session);
+      this.#forget(w.session);
     }
   }
 
@@ -113,9 +113,9 @@ export class InitializeCache {
   }
 
   /**
-   * A streamable-HTTP session is opened by its initialize; when that fails, the client never
-   * received the session's id, and nothing else would end it. A legacy SSE session is its stream,
-   * whose client knows it: it stays.
+   * A streamable-HTTP session is opened by its initialize; when that fails (refused, no answer,
+   * child gone), the client never received the session's id, and nothing else would end it. A
+   * legacy SSE session is its stream, whose client knows it and may initialize again: it stays.
    */
   #forget(session: Session): void {
     if (session.kind === 'streamable-http') this.#sessions.remove(session);
