@@ -44,6 +44,18 @@ function peerAddress(ctx: RequestContext): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
+/**
+ * A query parameter's name as a server reads it: up to `=`, `+` as a space, `%HH` decoded (an
+ * invalid escape kept as written, as lenient decoders keep it).
+ */
+function parameterName(parameter: string): string {
+  const eq = parameter.indexOf('=');
+  const raw = (eq === -1 ? parameter : parameter.slice(0, eq)).replace(/\+/g, ' ');
+  if (!raw.includes('%')) return raw;
+  const bytes = Buffer.from(raw.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  return bytes.toString('utf8');
+}
+
 export class HttpProxyTerminal implements Terminal {
   readonly name = 'proxy';
   readonly #pool: Pool;
@@ -52,6 +64,8 @@ export class HttpProxyTerminal implements Terminal {
   /** streamable-http: every request goes to #path; sse: only GET (see #target). */
   readonly #pathForEveryMethod: boolean;
   readonly #query: string;
+  /** The parameter names remote_url's query sets (decoded): a client's query may not repeat them. */
+  readonly #queryNames: ReadonlySet<string>;
   readonly #host: string;
   readonly #trustProxyHeaders: boolean;
   readonly #dropAuthorization: boolean;
@@ -67,6 +81,7 @@ export class HttpProxyTerminal implements Terminal {
     this.#path = opts.path;
     this.#pathForEveryMethod = opts.transport === 'streamable-http';
     this.#query = opts.query ?? '';
+    this.#queryNames = new Set(this.#query === '' ? [] : this.#query.split('&').map(parameterName));
     this.#trustProxyHeaders = opts.trustProxyHeaders;
     this.#dropAuthorization = opts.dropAuthorization ?? false;
     this.#headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
@@ -130,9 +145,20 @@ export class HttpProxyTerminal implements Terminal {
     if (!replace && this.#query === '') return url;
     const q = url.indexOf('?');
     const path = replace ? this.#path : q === -1 ? url : url.slice(0, q);
-    const own = q === -1 ? '' : url.slice(q + 1);
+    const own = q === -1 ? '' : this.#clientParameters(url.slice(q + 1));
     const query = own === '' ? this.#query : this.#query === '' ? own : `${this.#query}&${own}`;
     return query === '' ? path : `${path}?${query}`;
+  }
+
+  /**
+   * The client's query without the parameters remote_url sets. Servers differ on which of a
+   * repeated name they read (PHP, Rails and many Express handlers the last), and no stage judges
+   * the query: a client's `toolsets=all` must not replace the operator's `toolsets=core`.
+   */
+  #clientParameters(own: string): string {
+    if (this.#queryNames.size === 0 || own === '') return own;
+    const kept = own.split('&').filter((p) => !this.#queryNames.has(parameterName(p)));
+    return kept.join('&');
   }
 
   /** /ready: can a TCP connection to the upstream be opened within the bound? */
