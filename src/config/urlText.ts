@@ -24,3 +24,13 @@ function maskParameter(part: string): string {
   const eq = part.indexOf('=');
   return eq === -1 ? '…' : `${part.slice(0, eq)}=…`;
 }
+
+/**
+ * `%HH` decoded to bytes, an invalid escape kept as written, as lenient decoders (Go's userinfo
+ * unescaping, most servers' query parsers) read it. `text` is URL text: ASCII, or the latin1 of
+ * the bytes node read from a request line.
+ */
+export function percentDecoded(text: string): Buffer {
+  if (!text.includes('%')) return Buffer.from(text, 'latin1');
+  return Buffer.from(text.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+}

@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import type { RequestContext, Terminal } from '../chain/types.js';
+import { percentDecoded } from '../config/urlText.js';
 import { Exchange } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { EndpointRewriter } from './sseEndpoint.js';
@@ -51,9 +52,7 @@ function peerAddress(ctx: RequestContext): string {
 function parameterName(parameter: string): string {
   const eq = parameter.indexOf('=');
   const raw = (eq === -1 ? parameter : parameter.slice(0, eq)).replace(/\+/g, ' ');
-  if (!raw.includes('%')) return raw;
-  const bytes = Buffer.from(raw.replace(/%([0-9a-f]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-  return bytes.toString('utf8');
+  return raw.includes('%') ? percentDecoded(raw).toString('utf8') : raw;
 }
 
 export class HttpProxyTerminal implements Terminal {

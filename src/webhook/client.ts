@@ -9,6 +9,7 @@
 
 import { Pool } from 'undici';
 import type { WebhookConfig } from '../config/types.js';
+import { percentDecoded } from '../config/urlText.js';
 import { LoopDeadline } from '../chain/deadline.js';
 import type { WebhookTlsMaterial } from './tlsMaterial.js';
 
@@ -33,21 +34,6 @@ const BACKSTOP_MS = 1000;
 
 /** Node/OpenSSL codes of a failed TLS handshake or certificate check. */
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
-
-/** `%HH` decoded to bytes, as Go's url.Parse unescapes userinfo (any byte, not only UTF-8). */
-function percentDecoded(text: string): Buffer {
-  const raw = Buffer.from(text, 'utf8');
-  const out = Buffer.alloc(raw.length);
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const hex = raw[i] === 0x25 ? raw.toString('latin1', i + 1, i + 3) : '';
-    if (/^[0-9a-f]{2}$/i.test(hex)) {
-      out[n++] = parseInt(hex, 16);
-      i += 2;
-    } else out[n++] = raw[i]!;
-  }
-  return out.subarray(0, n);
-}
 
 /**
  * The URL's `user:password@` as Go's http.Client sends it (net/http client.go, send): a Basic
